@@ -1,0 +1,13 @@
+"""The exceptions the harness raises."""
+
+
+class HarnessError(Exception):
+    """Base class of every error the harness raises on purpose."""
+
+
+class InvalidArgument(HarnessError, TypeError):
+    """A caller passed something the harness cannot use; the message says how to fix it."""
+
+
+class DerivativeMismatch(HarnessError, AssertionError):
+    """A derivative disagrees with its oracle beyond the error budget."""
