@@ -1,0 +1,24 @@
+"""Property-based verification of JAX derivatives against trustworthy oracles.
+
+>>> import numpy as np, jax.numpy as jnp, harness
+>>> harness.check(jnp.sin, (np.float64(0.5),), order=2).ok
+True
+"""
+
+from harness import strategies as strategies
+from harness._check import check as check
+from harness._errors import DerivativeMismatch as DerivativeMismatch
+from harness._errors import HarnessError as HarnessError
+from harness._errors import InvalidArgument as InvalidArgument
+from harness._report import Check as Check
+from harness._report import Report as Report
+
+__all__ = [
+    "Check",
+    "DerivativeMismatch",
+    "HarnessError",
+    "InvalidArgument",
+    "Report",
+    "check",
+    "strategies",
+]

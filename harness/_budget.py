@@ -1,0 +1,96 @@
+"""The error budget: how far an AD result may sit from its oracle before it counts as wrong.
+
+budget = oracle safety x oracle error estimate
+       + rounding multiple x eps(dtype) x (|J| |t| + |y| |t| / (|x| + 1))
+       + sensitivity multiple x (change of the exact derivative when x moves by one ulp of dtype)
+
+|J| |t| is estimated from the oracle along the tangent with random signs flipped (so that
+cancellation between Jacobian terms cannot shrink it), |y| |t| / (|x| + 1) is the resolution
+of the function's own output (a derivative computed from a rounded value such as 1 - tanh(x)^2
+cannot be finer), and the last term is how much the derivative itself moves under the rounding
+of the inputs in the function's dtype. Nothing in it grows with the number of elements.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from ._errors import InvalidArgument
+
+ROUNDING_MULTIPLE = 32.0
+SENSITIVITY_MULTIPLE = 4.0
+ORACLE_SAFETY = 2.0
+
+
+def _dtype_name(dtype: Any) -> str:
+    return np.dtype(dtype).name
+
+
+def _per_dtype(value: Any, name: str) -> dict[str, float] | float | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        out = {}
+        for key, v in value.items():
+            try:
+                key_name = _dtype_name(key)
+            except TypeError:
+                raise InvalidArgument(
+                    f"{name} keys must be dtypes such as np.float32 or 'float64'; got {key!r}."
+                ) from None
+            out[key_name] = _nonnegative(v, f"{name}[{key_name!r}]")
+        return out
+    return _nonnegative(value, name)
+
+
+def _nonnegative(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not np.isfinite(number) or number < 0:
+        raise InvalidArgument(
+            f"{name} must be a finite number >= 0 (or a dict from dtype to such numbers); "
+            f"got {value!r}."
+        )
+    return number
+
+
+@dataclasses.dataclass(frozen=True)
+class Tolerance:
+    """The rounding part of the budget per dtype, with the caller's ``rtol``/``atol`` overrides."""
+
+    rtol: dict[str, float] | float | None = None
+    atol: dict[str, float] | float | None = None
+
+    @classmethod
+    def from_user(cls, rtol: Any, atol: Any) -> Tolerance:
+        return cls(_per_dtype(rtol, "rtol"), _per_dtype(atol, "atol"))
+
+    @staticmethod
+    def _lookup(table, dtype) -> float | None:
+        if table is None:
+            return None
+        if isinstance(table, dict):
+            return table.get(_dtype_name(dtype))
+        return table
+
+    def relative(self, dtype: Any) -> tuple[float, str]:
+        """The factor on the magnitude terms, and a phrase saying where it came from."""
+        given = self._lookup(self.rtol, dtype)
+        if given is not None:
+            return given, f"rtol={given:g} (given for {_dtype_name(dtype)})"
+        eps = float(jnp.finfo(dtype).eps)
+        return ROUNDING_MULTIPLE * eps, f"{ROUNDING_MULTIPLE:g} eps({_dtype_name(dtype)})"
+
+    def absolute(self, dtype: Any) -> float:
+        return self._lookup(self.atol, dtype) or 0.0
+
+
+def lowest_precision(dtypes) -> np.dtype:
+    """The dtype with the largest epsilon among ``dtypes`` (complex counts as its real part)."""
+    return max((np.dtype(d) for d in dtypes), key=lambda d: float(jnp.finfo(d).eps))

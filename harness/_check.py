@@ -1,0 +1,636 @@
+"""``harness.check``: every derivative of a function at one point against its oracles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _differences, _directions, _judge, _programs
+from ._arguments import (
+    flatten_arguments,
+    float64_twin,
+    is_differentiable_dtype,
+    validate_callable,
+    validate_holomorphic,
+    validate_order_and_modes,
+)
+from ._budget import ORACLE_SAFETY, Tolerance, lowest_precision
+from ._errors import InvalidArgument
+from ._report import FAILED, SKIPPED, Check, Report
+from ._reproduce import function_name, reproduce_snippet
+
+RETRY_LADDERS = 3
+BASIS_LIMIT = 16
+COMPLEX_STEP = 1e-20
+
+
+def check(
+    fn: Callable,
+    args: tuple,
+    *,
+    order: int = 1,
+    modes: Sequence[str] = ("fwd", "rev"),
+    holomorphic: bool = False,
+    rtol: float | dict | None = None,
+    atol: float | dict | None = None,
+    seed: int = 0,
+) -> Report:
+    """Check every derivative of ``fn`` at ``args`` up to ``order`` against independent oracles.
+
+    Rules: ``jvp(t)`` equals the oracle's directional derivative; ``<vjp(c), t> = <c, J t>``;
+    ``<vjp(c), t> = <c, jvp(t)>`` exactly; ``grad`` equals the oracle's gradient; and the same for
+    every JVP and VJP of ``fn`` along independent random directions, up to ``order``.
+
+    Args:
+        fn: a function of positional arguments (arrays, Python scalars or pytrees of them)
+            returning an array, a scalar or a pytree, real or complex.
+        args: the point, as a tuple of positional arguments.
+        order: how many derivatives deep to check (1 = first derivatives).
+        modes: "fwd" (JVP) and/or "rev" (VJP), for the checked derivatives and the inner ones.
+        holomorphic: also check complex differentiability and ``grad(..., holomorphic=True)``.
+        rtol, atol: replace the rounding part of the budget; a number, or a dict per dtype.
+        seed: the seed of the random directions.
+
+    Returns:
+        A ``Report``; ``report.ok`` is False when a derivative is wrong.
+
+    Raises:
+        InvalidArgument: ``fn`` or ``args`` cannot be checked (the message says why).
+
+    Example:
+        >>> import numpy as np, jax.numpy as jnp, harness
+        >>> harness.check(jnp.tanh, (np.float32(2.0),), order=3).ok
+        True
+    """
+    validate_callable(fn)
+    modes = validate_order_and_modes(order, modes)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InvalidArgument(f"seed must be an integer; got {seed!r}.")
+    arguments = flatten_arguments(args)
+    validate_holomorphic(holomorphic, arguments)
+    tolerance = Tolerance.from_user(rtol, atol)
+    report = dict(function=function_name(fn), order=int(order), modes=modes,
+                  holomorphic=bool(holomorphic), seed=int(seed), args=args,
+                  backend=jax.default_backend(), fn=fn)
+    diff = [jnp.asarray(x) for x in arguments.diff]
+    fixed = [jnp.asarray(x) for x in arguments.fixed]
+    try:
+        out = fn(*arguments.rebuild(diff, fixed))
+    except Exception as error:  # noqa: BLE001 - whatever fn raises, the point is undefined
+        return Report(checks=(), notes=arguments.notes,
+                      undefined=f"fn raised {type(error).__name__}: {error}", **report)
+    out_leaves, out_paths = _output_leaves(out)
+    keep = [i for i, leaf in enumerate(out_leaves) if is_differentiable_dtype(leaf.dtype)]
+    if not keep:
+        raise InvalidArgument(
+            "fn returns no floating-point or complex output "
+            f"({', '.join(str(leaf.dtype) for leaf in out_leaves) or 'nothing'}), so it has no "
+            "derivative to check. Return the float values the derivative is taken of."
+        )
+    notes = list(arguments.notes)
+    notes += [f"{out_paths[i]} has dtype {out_leaves[i].dtype}: not differentiated"
+              for i in range(len(out_leaves)) if i not in keep]
+    bad = [out_paths[i] for i in keep if not np.all(np.isfinite(np.asarray(out_leaves[i])))]
+    if bad:
+        return Report(checks=(), notes=tuple(notes),
+                      undefined=f"fn is not finite here ({', '.join(bad)} has nan or inf)",
+                      **report)
+    out_leaves = [out_leaves[i] for i in keep]
+    out_paths = [out_paths[i] for i in keep]
+    if holomorphic:
+        real = [p for p, o in zip(out_paths, out_leaves)
+                if not jnp.issubdtype(o.dtype, jnp.complexfloating)]
+        if real:
+            raise InvalidArgument(
+                f"holomorphic=True, but fn returns real values at {', '.join(real)}. A real "
+                "function of a complex variable is holomorphic only if it is constant; check it "
+                "with holomorphic=False."
+            )
+    run = _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
+               int(order), modes, bool(holomorphic), tolerance, int(seed))
+    checks = run.checks()
+    notes += run.notes
+    report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
+                                            holomorphic=holomorphic, rtol=rtol, atol=atol,
+                                            seed=seed)
+    return Report(checks=tuple(checks), notes=tuple(notes), **report)
+
+
+def _output_leaves(out: Any) -> tuple[list, list[str]]:
+    pairs, _ = jax.tree_util.tree_flatten_with_path(out)
+    leaves = [jnp.asarray(leaf) for _, leaf in pairs]
+    paths = ["out" + jax.tree_util.keystr(path) for path, _ in pairs]
+    return leaves, paths
+
+
+def _avals(leaves) -> tuple:
+    return tuple((tuple(x.shape), str(x.dtype)) for x in leaves)
+
+
+class _Run:
+    """One call of ``check``: the plan, the directions, the programs and the verdicts."""
+
+    def __init__(self, fn, arguments, keep, out_paths, out_leaves, diff, fixed, order, modes,
+                 holomorphic, tolerance, seed):
+        self.arguments, self.diff, self.fixed = arguments, diff, fixed
+        self.out_paths, self.out_leaves = out_paths, out_leaves
+        self.order, self.modes, self.holomorphic = order, modes, holomorphic
+        self.tolerance, self.seed = tolerance, seed
+        self.notes: list[str] = []
+        self.levels = _programs.levels_for(order, modes)
+        try:
+            hash(fn)
+            self.key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
+                        tuple(keep), order, modes, holomorphic,
+                        _avals(diff) + _avals(fixed))
+        except TypeError:
+            self.key = None
+        keep_t = tuple(keep)
+
+        def base(xs, fx, _flat=_leaf_function(fn, arguments)):
+            outs = _flat(xs, fx)
+            return [outs[i] for i in keep_t]
+
+        self.base = _programs.PROGRAMS.get(
+            None if self.key is None else ("base",) + self.key, lambda: base
+        )
+        self.eager = _programs.PROGRAMS.get(
+            None if self.key is None else ("eager",) + self.key, self._needs_eager
+        )
+        if self.eager:
+            self.notes.append("fn cannot be traced (Python control flow on values): "
+                              "checked eagerly, without jit or vmap")
+
+    # ---- specs and directions -------------------------------------------------------------
+
+    def _needs_eager(self) -> bool:
+        try:
+            jax.eval_shape(self.base, self.diff, self.fixed)
+        except Exception as error:  # noqa: BLE001
+            if _programs.is_untraceable(error):
+                return True
+            raise
+        return False
+
+    def level_spec(self, chain: Sequence[str]) -> tuple[list, list[str]]:
+        """(shape/dtype stand-ins, paths) of a level's output."""
+        spec, paths = list(self.out_leaves), list(self.out_paths)
+        for mode in chain:
+            if mode == "rev":
+                spec, paths = list(self.diff), list(self.arguments.diff_paths)
+        return spec, paths
+
+    def directions(self):
+        inner, tangents, cotangents = {}, {}, {}
+        for level in self.levels:
+            dirs = []
+            for depth, mode in enumerate(level.chain):
+                like = self.diff if mode == "fwd" else self.level_spec(level.chain[:depth])[0]
+                rng = _directions.generator(self.seed, "inner", level.key, depth)
+                dirs.append(_directions.normal_leaves(rng, like))
+            inner[level.key] = dirs
+            tangents[level.key] = _directions.normal_leaves(
+                _directions.generator(self.seed, "tangent", level.key), self.diff)
+            cotangents[level.key] = _directions.normal_leaves(
+                _directions.generator(self.seed, "cotangent", level.key),
+                self.level_spec(level.chain)[0])
+        return inner, tangents, cotangents
+
+    # ---- AD --------------------------------------------------------------------------------
+
+    def wanted_pieces(self, level) -> list[str]:
+        spec, _ = self.level_spec(level.chain)
+        scalar = len(spec) == 1 and np.size(spec[0]) == 1
+        complex_out = scalar and jnp.issubdtype(spec[0].dtype, jnp.complexfloating)
+        pieces = []
+        if "fwd" in self.modes:
+            pieces.append("jvp")
+        if "rev" in self.modes:
+            pieces.append("vjp")
+            if scalar and not complex_out:
+                pieces.append("grad")
+        if self.holomorphic and complex_out:
+            pieces.append("holomorphic_grad")
+        return pieces
+
+    def run_ad(self, inner, tangents, cotangents):
+        """AD results per (level, piece), and the pieces that could not run, with why."""
+        results, problems = {}, {}
+        plan = {}
+        for level in self.levels:
+            usable = []
+            for piece in self.wanted_pieces(level):
+                h = _programs.level_function(self.base, level, self.fixed, inner[level.key])
+                try:
+                    if self.eager:
+                        results[(level.key, piece)] = _programs.ad_piece(
+                            piece, h, self.diff, tangents[level.key], cotangents[level.key])
+                    else:
+                        jax.eval_shape(lambda h=h, piece=piece, level=level: _programs.ad_piece(
+                            piece, h, self.diff, tangents[level.key], cotangents[level.key]))
+                    usable.append(piece)
+                except Exception as error:  # noqa: BLE001 - reported as skipped or failed
+                    problems[(level.key, piece)] = error
+            plan[level.key] = tuple(usable)
+        if not self.eager and any(plan.values()):
+            plan_key = tuple(sorted(plan.items()))
+            program = _programs.PROGRAMS.get(
+                None if self.key is None else ("ad", plan_key) + self.key,
+                lambda: _programs.ad_program(self.base, plan, self.levels, eager=False))
+            results = program(self.diff, self.fixed, inner, tangents, cotangents)
+        return jax.device_get(results), problems
+
+    # ---- oracle ----------------------------------------------------------------------------
+
+    def oracle_pairs(self, level, tangent):
+        """(role, point, direction) for every directional derivative the oracle computes."""
+        x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in self.diff]
+        t64 = [np.asarray(t).astype(float64_twin(t.dtype)) for t in tangent]
+        pairs = [("main", x64, t64)]
+        rng = _directions.generator(self.seed, "signs", level.key)
+        for k in range(2):
+            signs = _directions.signs_like(rng, t64)
+            pairs.append(("signs", x64, [t * s for t, s in zip(t64, signs)]))
+        low = [x for x in self.diff if np.dtype(x.dtype) != float64_twin(x.dtype)
+               and not np.dtype(x.dtype) == np.complex128]
+        if low:
+            rng = _directions.generator(self.seed, "rounding", level.key)
+            for k in range(2):
+                shifts = _directions.uniform_like(rng, x64)
+                moved = [x + (float(jnp.finfo(d.dtype).eps) * r * np.abs(x)).astype(x.dtype)
+                         for x, r, d in zip(x64, shifts, self.diff)]
+                pairs.append(("sensitivity", moved, t64))
+        if self.holomorphic and not level.chain:
+            pairs.append(("cauchy_riemann", x64, [1j * t for t in t64]))
+        spec, _ = self.level_spec(level.chain)
+        n_real = sum(np.size(x) * (2 if np.iscomplexobj(x) else 1) for x in x64)
+        if len(spec) == 1 and np.size(spec[0]) == 1 and n_real <= BASIS_LIMIT:
+            for j, x in enumerate(x64):
+                for k in range(np.size(x)):
+                    for unit in ((1.0, 1j) if np.iscomplexobj(x) else (1.0,)):
+                        basis = [np.zeros_like(v) for v in x64]
+                        basis[j].reshape(-1)[k] = unit
+                        pairs.append((("basis", j, k, unit), x64, basis))
+        return pairs
+
+    def run_oracle(self, inner, tangents):
+        pairs = {level.key: self.oracle_pairs(level, tangents[level.key]) for level in self.levels}
+        stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
+        points = {k: stack([p[1] for p in v]) for k, v in pairs.items()}
+        directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
+        with jax.enable_x64(True):
+            fixed64 = [jnp.asarray(x) for x in self.fixed]
+            inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
+                           for dirs in v] for k, v in inner.items()}
+            diff64 = [jnp.asarray(x) for x in points[self.levels[0].key]]
+            diff64 = [x[0] for x in diff64]
+            try:
+                cs = _programs.PROGRAMS.get(
+                    None if self.key is None else ("cs",) + self.key,
+                    lambda: _programs.complex_step_applies(self.base, diff64, fixed64))
+                source, eps = "float64 copy", float(np.finfo(np.float64).eps)
+                stats = self._oracle_runs(pairs, fixed64, inner64, points, directions, eps, cs)
+            except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
+                self.notes.append(
+                    f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
+                    "the oracle ran in the inputs' own dtypes and is less accurate")
+                cs, source = False, "own dtypes"
+                eps = float(jnp.finfo(lowest_precision([x.dtype for x in self.diff])).eps)
+                own = {k: [np.stack([np.asarray(x)[i].astype(d.dtype) for i in range(len(x))])
+                           for x, d in zip(v, self.diff)] for k, v in points.items()}
+                own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
+                                or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
+                                for t, d in zip(v, self.diff)] for k, v in directions.items()}
+                stats = self._oracle_runs(pairs, self.fixed, inner, own, own_dirs, eps, False,
+                                          inside_x64=False)
+        return pairs, stats, source
+
+    def _oracle_runs(self, pairs, fixed, inner, points, directions, eps, cs, inside_x64=True):
+        program = _programs.PROGRAMS.get(
+            None if self.key is None else ("oracle", eps, cs, inside_x64) + self.key,
+            lambda: _programs.oracle_program(self.base, self.levels, eager=self.eager,
+                                             eps=eps, complex_step=cs))
+        merged = None
+        for attempt in range(RETRY_LADDERS + 1):
+            steps = {
+                k: np.stack([_differences.ladder(p[1], p[2],
+                                                 start=attempt * _differences.LADDER_LEVELS)
+                             for p in v]) for k, v in pairs.items()
+            }
+            result = jax.device_get(program(fixed, inner, points, directions, steps,
+                                            COMPLEX_STEP))
+            merged = result if merged is None else _merge(merged, result)
+            if not _unresolved(merged):
+                break
+        return merged
+
+    # ---- verdicts --------------------------------------------------------------------------
+
+    def checks(self) -> list[Check]:
+        inner, tangents, cotangents = self.directions()
+        ad, problems = self.run_ad(inner, tangents, cotangents)
+        pairs, stats, source = self.run_oracle(inner, tangents)
+        checks, relative = [], {}
+        for level in self.levels:
+            parent = relative.get(_programs.Level(level.chain[:-1]).key) if level.chain else None
+            judge = _LevelJudge(self, level, ad, problems, pairs[level.key], stats, source,
+                                tangents[level.key], cotangents[level.key], parent)
+            checks += judge.checks()
+            relative[level.key] = judge.relative
+        return checks
+
+
+def _leaf_function(fn, arguments):
+    from ._arguments import leaf_function
+
+    return leaf_function(fn, arguments)
+
+
+def _merge(old: dict, new: dict) -> dict:
+    out = {}
+    for key, value in old.items():
+        if key[1] == "cs":
+            out[key] = value
+            continue
+        leaves = []
+        for a, b in zip(value, new[key]):
+            leaf = dict(a)
+            for name in ("central", "forward", "backward"):
+                better = b[name + "_err"] < a[name + "_err"]
+                leaf[name] = np.where(better, b[name], a[name])
+                leaf[name + "_err"] = np.where(better, b[name + "_err"], a[name + "_err"])
+            leaves.append(leaf)
+        out[key] = leaves
+    return out
+
+
+def _unresolved(stats: dict) -> bool:
+    for key, leaves in stats.items():
+        if key[1] == "cs":
+            continue
+        for leaf in leaves:
+            value, err = leaf["central"], leaf["central_err"]
+            scale = np.max(np.abs(np.where(np.isfinite(value), value, 0)), initial=0.0)
+            if np.any(~np.isfinite(err) & np.isfinite(leaf["center"])) or np.any(
+                err > 1e-3 * scale
+            ):
+                return True
+    return False
+
+
+class _LevelJudge:
+    """Every check of one level, from its AD results and oracle estimates."""
+
+    def __init__(self, run: _Run, level, ad, problems, pairs, stats, source, tangent, cotangent,
+                 parent_relative):
+        self.run, self.level = run, level
+        self.parent_relative = parent_relative
+        self.relative: list = []
+        self.ad, self.problems = ad, problems
+        self.pairs, self.source = pairs, source
+        self.fd = stats[(level.key, "fd")]
+        self.cs = stats.get((level.key, "cs"))
+        self.t = [np.asarray(v) for v in tangent]
+        self.c = [np.asarray(v) for v in cotangent]
+        self.spec, self.paths = run.level_spec(level.chain)
+        self.roles = [p[0] for p in pairs]
+        self.x = [np.asarray(x) for x in run.diff]
+
+    def estimate(self, leaf: int, pair: int) -> _judge.Estimate:
+        cs = None if self.cs is None else self.cs[leaf]
+        return _judge.estimate(self.fd[leaf], cs, pair, source=self.source)
+
+    def indices(self, role) -> list[int]:
+        return [i for i, r in enumerate(self.roles) if r == role]
+
+    def precision(self, leaf: int | None):
+        dtypes = [x.dtype for x in self.run.diff]
+        if leaf is not None:
+            dtypes.append(self.spec[leaf].dtype)
+        else:
+            dtypes += [s.dtype for s in self.spec]
+        return lowest_precision(dtypes)
+
+    def rounding(self, leaf: int, main: _judge.Estimate) -> _judge.Rounding:
+        dtype = self.precision(leaf)
+        rel, rel_source = self.run.tolerance.relative(dtype)
+        values = [np.abs(self.estimate(leaf, p).value) for p in [0] + self.indices("signs")]
+        scale = np.nanmax(np.stack([np.where(np.isfinite(v), v, 0) for v in values]), axis=0)
+        floor = _judge.output_resolution(main, self.fd[leaf]["second"][0], self.t, self.x)
+        sens = np.zeros_like(scale)
+        for p in self.indices("sensitivity"):
+            moved = np.abs(self.estimate(leaf, p).value - main.value)
+            sens = np.maximum(sens, np.where(np.isfinite(moved), moved, 0))
+        return _judge.Rounding(rel, rel_source, self.run.tolerance.absolute(dtype), scale,
+                               floor, sens, self.inherited(leaf))
+
+    def inherited(self, leaf: int):
+        """The relative rounding of the values this level differentiates (0 for ``f``).
+
+        A derivative taken of a value known to relative accuracy r is known no better than r:
+        at x = 6, 1 - tanh(x)^2 in float32 has lost 3 digits, and so has every derivative of it.
+        """
+        parent = self.parent_relative
+        if parent is None:
+            return 0.0
+        shapes = [np.shape(p) for p in parent]
+        if shapes == [np.shape(s) for s in self.spec]:
+            return parent[leaf]
+        return max((float(np.max(p, initial=0.0)) for p in parent), default=0.0)
+
+    def skipped_or_failed(self, prop: str, chain: str, piece: str) -> Check | None:
+        error = self.problems.get((self.level.key, piece))
+        if error is None:
+            return None
+        text = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+        if _programs.mode_unavailable(error):
+            return Check(prop, chain, self.level.order, SKIPPED, note=f"mode unavailable ({text})")
+        return Check(prop, chain, self.level.order, FAILED,
+                     note=f"computing the {piece.upper()} raised {text}")
+
+    def checks(self) -> list[Check]:
+        level, order = self.level, self.level.order
+        mains = [self.estimate(i, 0) for i in range(len(self.spec))]
+        roundings = [self.rounding(i, m) for i, m in enumerate(mains)]
+        self.relative = [r.relative_amount for r in roundings]
+        out: list[Check] = []
+        jvp = self.ad.get((level.key, "jvp"), {}).get("jvp")
+        vjp = self.ad.get((level.key, "vjp"), {}).get("vjp")
+        if "fwd" in self.run.modes:
+            chain = level.label("JVP")
+            problem = self.skipped_or_failed("jvp_matches_oracle", chain, "jvp")
+            if problem:
+                out.append(problem)
+            else:
+                for i, (main, rounding) in enumerate(zip(mains, roundings)):
+                    out.append(_judge.compare_elements(
+                        prop="jvp_matches_oracle", chain=chain, order=order, leaf=self.paths[i],
+                        got=np.asarray(jvp[i]), est=main, rounding=rounding))
+        if "rev" in self.run.modes:
+            chain = level.label("VJP")
+            problem = self.skipped_or_failed("vjp_matches_oracle", chain, "vjp")
+            if problem:
+                out.append(problem)
+            else:
+                out.append(self.vjp_check(vjp, mains, roundings, chain))
+        if jvp is not None and vjp is not None:
+            out.append(self.transposition_check(jvp, vjp, roundings))
+        if "grad" in self.run.wanted_pieces(level):
+            out += self.grad_checks(vjp, mains, roundings)
+        if "holomorphic_grad" in self.run.wanted_pieces(level):
+            out += self.holomorphic_grad_checks(mains, roundings)
+        if self.run.holomorphic and not level.chain:
+            out += self.cauchy_riemann_checks(mains, roundings)
+        return out
+
+    def _total_budget(self, weights, mains, roundings) -> float:
+        return float(sum(
+            np.sum(np.abs(w) * (ORACLE_SAFETY * np.where(np.isfinite(m.error), m.error, 0)
+                                + r.amount))
+            for w, m, r in zip(weights, mains, roundings)))
+
+    def vjp_check(self, vjp, mains, roundings, chain) -> Check:
+        got = _judge.pairing(vjp, self.t)
+        expected = _judge.pairing(self.c, [m.value for m in mains])
+        rel, rel_source = self.run.tolerance.relative(self.precision(None))
+        budget = (self._total_budget(self.c, mains, roundings)
+                  + rel * _judge.abs_pairing(vjp, self.t))
+        unsure = any(np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
+        return _judge.compare_scalar(
+            prop="vjp_matches_oracle", chain=chain, order=self.level.order,
+            leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
+            budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t|"),
+            oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
+            unsure_note="the function has a kink here, or its oracles disagree")
+
+    def transposition_check(self, jvp, vjp, roundings) -> Check:
+        rel, rel_source = self.run.tolerance.relative(self.precision(None))
+        got = _judge.pairing(vjp, self.t)
+        expected = _judge.pairing(self.c, jvp)
+        magnitude = (sum(float(np.sum(np.abs(c) * (r.scale + r.floor)))
+                         for c, r in zip(self.c, roundings))
+                     + _judge.abs_pairing(vjp, self.t) + _judge.abs_pairing(self.c, jvp))
+        budget = rel * magnitude + sum(self.run.tolerance.absolute(s.dtype) for s in self.spec)
+        return _judge.compare_scalar(
+            prop="jvp_vjp_transposition", chain=self.level.label("JVP/VJP"),
+            order=self.level.order, leaf="<vjp(c), t> vs <c, jvp(t)>", got=got,
+            expected=expected, budget=budget,
+            budget_source=f"{rel_source} x (|c||J||t| + |vjp(c)||t| + |c||jvp(t)|)",
+            oracle="exact identity (no finite differences)")
+
+    def grad_checks(self, vjp, mains, roundings) -> list[Check]:
+        chain = self.level.label("grad")
+        problem = self.skipped_or_failed("grad_matches_oracle", chain, "grad")
+        if problem:
+            return [problem]
+        grad = [np.asarray(g) for g in self.ad[(self.level.key, "grad")]["grad"]]
+        rel, rel_source = self.run.tolerance.relative(self.precision(0))
+        checks = []
+        if vjp is not None:
+            c = float(np.real(self.c[0].reshape(())))
+            for j, (g, v) in enumerate(zip(grad, vjp)):
+                v = np.asarray(v)
+                identity = _judge.Estimate(
+                    v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
+                    np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")
+                scale = np.abs(c * g) + np.abs(v)
+                rounding = _judge.Rounding(rel, rel_source, 0.0, scale, np.zeros(v.shape),
+                                           np.zeros(v.shape))
+                checks.append(_judge.compare_elements(
+                    prop="grad_matches_vjp", chain=chain, order=self.level.order,
+                    leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
+                    rounding=rounding))
+        basis = [i for i, r in enumerate(self.roles) if isinstance(r, tuple)]
+        if basis:
+            checks += self.grad_elementwise(grad, basis, mains[0], roundings[0], chain)
+        else:
+            got = _judge.pairing(grad, self.t)
+            main = mains[0]
+            budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
+                      + rel * _judge.abs_pairing(grad, self.t))
+            checks.append(_judge.compare_scalar(
+                prop="grad_matches_oracle", chain=chain, order=self.level.order,
+                leaf="<grad, t> vs J t", got=got, expected=complex(main.value).real,
+                budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
+                oracle=main.oracle, unsure=bool(main.kink | main.disagree),
+                unsure_note="the function has a kink here, or its oracles disagree"))
+        return checks
+
+    def grad_elementwise(self, grad, basis, main, rounding, chain) -> list[Check]:
+        """The gradient element by element, each against the oracle along a unit vector."""
+        checks = []
+        for j, g in enumerate(grad):
+            fields = {"value": np.zeros(g.shape, complex), "error": np.zeros(g.shape),
+                      "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool)}
+            for p in basis:
+                _, leaf, k, unit = self.roles[p]
+                if leaf != j:
+                    continue
+                e = self.estimate(0, p)
+                idx = np.unravel_index(k, g.shape) if g.shape else ()
+                # JAX's gradient of a real function of z = x + iy is df/dx - i df/dy.
+                fields["value"][idx] += e.value.reshape(()) * (1.0 if unit == 1.0 else -1j)
+                fields["error"][idx] += float(e.error.reshape(()))
+                fields["kink"][idx] |= bool(e.kink.reshape(()))
+                fields["disagree"][idx] |= bool(e.disagree.reshape(()))
+            value = fields["value"] if np.iscomplexobj(g) else fields["value"].real
+            est = _judge.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
+                                  fields["disagree"], (), main.oracle + ", along unit vectors")
+            t_scale = max(_judge.max_abs(self.t), 1e-300)
+            per_element = _judge.Rounding(
+                rounding.relative, rounding.relative_source, rounding.absolute,
+                np.abs(value) + np.abs(g),
+                np.full(g.shape, float(np.max(rounding.floor, initial=0.0)) / t_scale),
+                np.full(g.shape, float(np.max(rounding.sensitivity, initial=0.0)) / t_scale),
+                float(np.max(rounding.inherited, initial=0.0)))
+            checks.append(_judge.compare_elements(
+                prop="grad_matches_oracle", chain=chain, order=self.level.order,
+                leaf=self.run.arguments.diff_paths[j], got=g, est=est, rounding=per_element))
+        return checks
+
+    def holomorphic_grad_checks(self, mains, roundings) -> list[Check]:
+        chain = self.level.label("holomorphic grad")
+        problem = self.skipped_or_failed("holomorphic_grad_matches_oracle", chain,
+                                         "holomorphic_grad")
+        if problem:
+            return [problem]
+        grad = [np.asarray(g) for g in
+                self.ad[(self.level.key, "holomorphic_grad")]["holomorphic_grad"]]
+        rel, rel_source = self.run.tolerance.relative(self.precision(0))
+        got = complex(sum(np.sum(g * t) for g, t in zip(grad, self.t)))
+        main = mains[0]
+        budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
+                  + rel * _judge.abs_pairing(grad, self.t))
+        return [_judge.compare_scalar(
+            prop="holomorphic_grad_matches_oracle", chain=chain, order=self.level.order,
+            leaf="sum(f'(z) t) vs J t", got=got, expected=complex(main.value.reshape(())),
+            budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
+            oracle=main.oracle)]
+
+    def cauchy_riemann_checks(self, mains, roundings) -> list[Check]:
+        """Along i t the derivative of a holomorphic function is i times that along t."""
+        checks = []
+        pair = self.indices("cauchy_riemann")[0]
+        for i, (main, rounding) in enumerate(zip(mains, roundings)):
+            rotated = self.estimate(i, pair)
+            expected = _judge.Estimate(
+                1j * main.value, main.error + rotated.error, main.center,
+                main.kink | rotated.kink, main.disagree | rotated.disagree, (), main.oracle)
+            check = _judge.compare_elements(
+                prop="cauchy_riemann", chain="JVP along i t vs i JVP along t", order=1,
+                leaf=self.paths[i], got=rotated.value, est=expected, rounding=rounding)
+            if check.status == FAILED:
+                check = _replace_note(check, "holomorphic=True, but fn is not complex-"
+                                      "differentiable here (the Cauchy-Riemann equations fail)")
+            checks.append(check)
+        return checks
+
+
+def _replace_note(check: Check, note: str) -> Check:
+    import dataclasses
+
+    return dataclasses.replace(check, note=note)

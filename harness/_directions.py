@@ -1,0 +1,42 @@
+"""Random tangents, cotangents and perturbations, each from an explicit seed and a role name."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+
+def generator(seed: int, *role: str | int) -> np.random.Generator:
+    """A NumPy generator for one role (``"tangent", 0`` say), independent of every other role."""
+    words = [int(seed) & 0xFFFFFFFF] + [
+        zlib.crc32(r.encode()) if isinstance(r, str) else int(r) for r in role
+    ]
+    return np.random.default_rng(words)
+
+
+def normal_like(rng: np.random.Generator, shape: Sequence[int], dtype: Any) -> np.ndarray:
+    """Standard normal values of ``dtype`` (complex: unit variance split over both parts)."""
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        value = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+    else:
+        value = rng.standard_normal(shape)
+    return np.asarray(value).astype(dtype)
+
+
+def normal_leaves(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
+    """One standard normal array per leaf of ``like`` (anything with shape and dtype)."""
+    return [normal_like(rng, np.shape(x), x.dtype) for x in like]
+
+
+def signs_like(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
+    """Random +1/-1 per element, used to expose cancellation between Jacobian terms."""
+    return [rng.choice(np.array([-1.0, 1.0]), size=np.shape(x)) for x in like]
+
+
+def uniform_like(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
+    """Uniform values in [-1, 1] per element (float64)."""
+    return [rng.uniform(-1.0, 1.0, size=np.shape(x)) for x in like]

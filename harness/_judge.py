@@ -1,0 +1,213 @@
+"""Turn AD results and oracle estimates into verdicts: passed, failed or inconclusive.
+
+Arrays here are host NumPy arrays in float64 or complex128. The pairing of a derivative with a
+direction is JAX's: ``Re sum(a * b)`` with no conjugation, so that for every function, complex
+or not, ``<vjp(c), t> = <c, jvp(t)>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._budget import ORACLE_SAFETY, SENSITIVITY_MULTIPLE
+from ._report import FAILED, INCONCLUSIVE, PASSED, Check
+
+EPS64 = float(np.finfo(np.float64).eps)
+KINK_RELATIVE = 1e-6
+
+
+def pairing(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    return float(sum(np.real(np.sum(np.asarray(x) * np.asarray(y))) for x, y in zip(a, b)))
+
+
+def abs_pairing(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    return float(sum(np.sum(np.abs(x) * np.abs(y)) for x, y in zip(a, b)))
+
+
+def max_abs(leaves: Sequence[np.ndarray]) -> float:
+    return max((float(np.max(np.abs(v))) for v in leaves if np.size(v)), default=0.0)
+
+
+@dataclasses.dataclass
+class Estimate:
+    """The oracle's directional derivative of one output leaf along one direction."""
+
+    value: np.ndarray
+    error: np.ndarray
+    center: np.ndarray
+    kink: np.ndarray
+    disagree: np.ndarray
+    one_sided: tuple[tuple[np.ndarray, np.ndarray], ...]
+    oracle: str
+
+
+def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Estimate:
+    """Combine the central, one-sided and complex-step estimates of one (point, direction)."""
+    value, error = fd["central"][pair], fd["central_err"][pair]
+    fwd, fwd_err = fd["forward"][pair], fd["forward_err"][pair]
+    bwd, bwd_err = fd["backward"][pair], fd["backward_err"][pair]
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(fwd - bwd)
+        kink = (
+            np.isfinite(gap)
+            & (gap > 4 * (fwd_err + bwd_err) + KINK_RELATIVE * np.maximum(np.abs(fwd), np.abs(bwd)))
+        )
+    disagree = np.zeros(value.shape, bool)
+    oracle = f"central differences with Richardson extrapolation ({source})"
+    if cs is not None:
+        step = cs[pair]
+        step_err = 16 * EPS64 * np.abs(step)
+        with np.errstate(invalid="ignore"):
+            agree = np.abs(step - value) <= 2 * (error + step_err)
+        use = np.isfinite(step) & (agree | ~np.isfinite(value))
+        disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~kink
+        value = np.where(use, step, value)
+        error = np.where(use, step_err, error)
+        if np.any(use):
+            oracle = f"complex step, confirmed by central differences ({source})"
+    return Estimate(value, error, fd["center"][pair], kink, disagree,
+                    ((fwd, fwd_err), (bwd, bwd_err)), oracle)
+
+
+@dataclasses.dataclass
+class Rounding:
+    """The non-oracle part of the budget for one output leaf, elementwise."""
+
+    relative: float
+    relative_source: str
+    absolute: float
+    scale: np.ndarray  # |J||t| estimate
+    floor: np.ndarray  # |y| |t| / (|x| + 1)
+    sensitivity: np.ndarray
+    inherited: np.ndarray | float = 0.0  # relative rounding of the values this level derives
+
+    @property
+    def amount(self) -> np.ndarray:
+        return ((self.relative + self.inherited) * self.scale + self.relative * self.floor
+                + SENSITIVITY_MULTIPLE * self.sensitivity + self.absolute)
+
+    @property
+    def relative_amount(self) -> np.ndarray:
+        """This budget relative to the derivative's magnitude, capped at 1 (no digit right)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = (self.amount - self.absolute) / self.scale
+        return np.minimum(np.where(np.isfinite(ratio), ratio, 1.0), 1.0)
+
+    def describe(self, index) -> str:
+        pick = lambda a: float(np.asarray(a)[index]) if np.ndim(a) else float(a)
+        text = (f"{self.relative_source} x (|J||t| {pick(self.scale):.2e} + |y||t|/L "
+                f"{pick(self.floor):.2e})")
+        if np.any(self.inherited):
+            text += (" + relative rounding of the derivative this one is taken of "
+                     f"{pick(self.inherited):.2e} x |J||t|")
+        if np.any(self.sensitivity):
+            text += f" + {SENSITIVITY_MULTIPLE:g} x sensitivity to input rounding "
+            text += f"{pick(self.sensitivity):.2e}"
+        if self.absolute:
+            text += f" + atol {self.absolute:.2e}"
+        return text
+
+
+def output_resolution(main: Estimate, second: np.ndarray, t, x) -> np.ndarray:
+    """|y| |t| / L: the finest derivative the rounding of the value y can support.
+
+    L is the length over which y changes on its own scale: |J t| / |t'' H t| (the curvature
+    length along t), kept between 1 and |x| + 1, so that x^2 at 1e6 gets L = 1e6 while tanh at
+    8 (where 1 - tanh^2 cancels to nothing in float32) gets L = 1.
+    """
+    t_max, x_max = max_abs(t), max_abs(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curvature_length = np.abs(main.value) / np.abs(second) * t_max
+    length = np.where(np.isfinite(curvature_length), curvature_length, x_max + 1.0)
+    length = np.clip(length, 1.0, x_max + 1.0)
+    return np.abs(main.center) * t_max / length
+
+
+def _status(fails: np.ndarray, unsure: np.ndarray) -> str:
+    if np.any(fails):
+        return FAILED
+    if np.any(unsure):
+        return INCONCLUSIVE
+    return PASSED
+
+
+def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.ndarray,
+                     est: Estimate, rounding: Rounding) -> Check:
+    """Elementwise comparison of an AD result with the oracle's estimate."""
+    got = np.asarray(got, dtype=np.result_type(got, np.float64))
+    rounding_amount = rounding.amount
+    budget = ORACLE_SAFETY * est.error + rounding_amount
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(got - est.value)
+        within = err <= budget
+        matches_side = np.zeros(err.shape, bool)
+        for side, side_err in est.one_sided:
+            matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
+        ratio = np.where(budget > 0, err / budget, np.where(err > 0, np.inf, 0.0))
+    oracle_undefined = ~np.isfinite(est.value)
+    at_kink = est.kink & ~within
+    fails = ~within & ~oracle_undefined & ~(est.kink & matches_side) & ~at_kink & ~est.disagree
+    unsure = oracle_undefined | (at_kink & ~matches_side) | (est.disagree & ~within)
+    status = _status(fails, unsure)
+    if got.size == 0:
+        return Check(prop, chain, order, PASSED, leaf, note="empty leaf")
+    focus = fails if status == FAILED else (unsure if status == INCONCLUSIVE else None)
+    scored = np.where(np.isnan(ratio), np.inf, ratio)
+    if focus is not None:
+        scored = np.where(focus, scored, -1.0)
+    flat = int(np.argmax(scored))
+    index = tuple(int(i) for i in np.unravel_index(flat, got.shape)) if got.shape else ()
+    note = ""
+    if status == INCONCLUSIVE:
+        if oracle_undefined[index]:
+            note = "the oracle is not finite here: the function is not differentiable at this point"
+        elif est.kink[index]:
+            note = ("one-sided derivatives differ here (a kink): AD matches neither one-sided "
+                    "derivative nor their average")
+        else:
+            note = "complex step and finite differences disagree beyond their error estimates"
+    elif status == FAILED and not np.isfinite(got[index]):
+        note = f"AD returned {got[index]} where the oracle is finite"
+    expected, value = est.value[index], got[index]
+    return Check(
+        property=prop, mode_chain=chain, order=order, status=status, leaf=leaf,
+        index=index or None, expected=_item(expected), got=_item(value),
+        abs_error=float(err[index]), rel_error=_relative(err[index], expected),
+        budget=float(budget[index]),
+        budget_source=(f"{ORACLE_SAFETY:g} x oracle error {float(est.error[index]):.2e} + "
+                       + rounding.describe(index)),
+        oracle=est.oracle, note=note,
+    )
+
+
+def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex, expected: complex,
+                   budget: float, budget_source: str, oracle: str, unsure: bool = False,
+                   unsure_note: str = "") -> Check:
+    """Comparison of two numbers (an inner product, say) against a budget."""
+    err = abs(got - expected) if np.isfinite(got) and np.isfinite(expected) else float("inf")
+    if not np.isfinite(expected):
+        status, note = INCONCLUSIVE, "the oracle is not finite here"
+    elif err <= budget:
+        status, note = PASSED, ""
+    elif unsure:
+        status, note = INCONCLUSIVE, unsure_note
+    else:
+        status = FAILED
+        note = "" if np.isfinite(got) else f"AD returned {got} where the oracle is finite"
+    return Check(prop, chain, order, status, leaf, None, _item(expected), _item(got),
+                 float(err), _relative(err, expected), float(budget), budget_source, oracle, note)
+
+
+def _item(value):
+    value = np.asarray(value)
+    return complex(value) if np.iscomplexobj(value) else float(value)
+
+
+def _relative(err: float, expected) -> float:
+    scale = abs(complex(expected)) if np.isfinite(expected) else float("nan")
+    if scale == 0:
+        return float("inf") if err > 0 else 0.0
+    return float(err) / scale

@@ -1,0 +1,196 @@
+"""The computations behind one check, built once per function and traced once per shape.
+
+A *level* is a derivative function ``h`` of the caller's ``f``: ``f`` itself, or a JVP or VJP
+of ``f`` along fixed random directions, or a derivative of that, up to ``order - 1`` deep. Every
+level gets the same first-order checks, so order 2 checks the JVP and VJP of the JVP and of
+the VJP, each along directions drawn independently of the point.
+
+Two programs serve all levels at once: the AD program evaluates ``jvp``, ``vjp`` and ``grad`` of
+each level in the caller's dtypes, and the oracle program evaluates each level on a
+finite-difference stencil (and, where valid, a complex step) in float64. Both are jitted and
+cached on the function, the tree structure and the Python-scalar arguments; JAX's own cache
+then keys them on shapes and dtypes, so every further point and every Hypothesis example of the
+same shapes runs without tracing or compiling. Functions with Python control flow on values
+cannot be traced; they run eagerly, with loops where the compiled path uses ``vmap``.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from . import _differences
+
+MODE_NAMES = {"fwd": "JVP", "rev": "VJP"}
+PIECES = ("jvp", "vjp", "grad", "holomorphic_grad")
+
+# Messages by which JAX says that a mode does not exist for a function (skipped, not failed).
+_MODE_UNAVAILABLE = (
+    "can't apply forward-mode autodiff (jvp) to a custom_vjp function",
+    "Reverse-mode differentiation does not work for lax.while_loop",
+    "Differentiation rule for",
+    "not implemented",
+)
+_UNTRACEABLE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+    """A derivative function: the inner modes applied to ``f``, innermost first."""
+
+    chain: tuple[str, ...]
+
+    @property
+    def order(self) -> int:
+        return len(self.chain) + 1
+
+    def label(self, top: str) -> str:
+        return " of ".join([top] + [MODE_NAMES[m] for m in reversed(self.chain)])
+
+    @property
+    def key(self) -> str:
+        return "f" + "".join("." + m for m in self.chain)
+
+
+def levels_for(order: int, modes: Sequence[str]) -> tuple[Level, ...]:
+    return tuple(
+        Level(chain)
+        for depth in range(order)
+        for chain in itertools.product(modes, repeat=depth)
+    )
+
+
+def mode_unavailable(error: BaseException) -> bool:
+    text = str(error)
+    return any(phrase in text for phrase in _MODE_UNAVAILABLE)
+
+
+def is_untraceable(error: BaseException) -> bool:
+    return isinstance(error, _UNTRACEABLE)
+
+
+def _derive(h: Callable, mode: str, direction: Sequence[Any]) -> Callable:
+    if mode == "fwd":
+        return lambda xs: jax.jvp(h, (xs,), (direction,))[1]
+
+    def pulled_back(xs):
+        _, pullback = jax.vjp(h, xs)
+        return pullback(direction)[0]
+
+    return pulled_back
+
+
+def level_function(base: Callable, level: Level, fixed, inner) -> Callable:
+    """``h`` of one level as a function of the differentiable leaves (a list in, a list out)."""
+    h = lambda xs: base(xs, fixed)
+    for mode, direction in zip(level.chain, inner):
+        h = _derive(h, mode, direction)
+    return h
+
+
+def _scalar(h: Callable) -> Callable:
+    return lambda xs: h(xs)[0].reshape(())
+
+
+def ad_piece(name: str, h: Callable, xs, t, c):
+    """One AD evaluation of a level: its JVP along ``t``, VJP of ``c``, or gradient."""
+    if name == "jvp":
+        y, jt = jax.jvp(h, (xs,), (t,))
+        return {"y": y, "jvp": jt}
+    if name == "vjp":
+        y, pullback = jax.vjp(h, xs)
+        return {"y": y, "vjp": pullback(c)[0]}
+    if name == "grad":
+        return {"grad": jax.grad(_scalar(h))(xs)}
+    return {"holomorphic_grad": jax.grad(_scalar(h), holomorphic=True)(xs)}
+
+
+class ProgramCache:
+    """A small LRU of built programs, keyed on everything the trace depends on but shapes."""
+
+    def __init__(self, size: int = 128):
+        self._store: collections.OrderedDict = collections.OrderedDict()
+        self._size = size
+
+    def get(self, key, build: Callable):
+        if key is None:
+            return build()
+        try:
+            value = self._store.pop(key)
+        except KeyError:
+            value = build()
+        except TypeError:  # unhashable key part
+            return build()
+        self._store[key] = value
+        while len(self._store) > self._size:
+            self._store.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._store.clear()
+
+
+PROGRAMS = ProgramCache()
+
+
+def ad_program(base: Callable, plan: dict[str, tuple[str, ...]], levels: Sequence[Level],
+               *, eager: bool) -> Callable:
+    """All AD pieces of all levels in one function of (diff, fixed, inner, t, c) per level."""
+
+    def run(diff, fixed, inner, tangents, cotangents):
+        out = {}
+        for level in levels:
+            h = level_function(base, level, fixed, inner[level.key])
+            for piece in plan[level.key]:
+                out[(level.key, piece)] = ad_piece(
+                    piece, h, diff, tangents[level.key], cotangents[level.key]
+                )
+        return out
+
+    return run if eager else jax.jit(run)
+
+
+def oracle_program(base: Callable, levels: Sequence[Level], *, eager: bool, eps: float,
+                   complex_step: bool) -> Callable:
+    """Finite-difference estimates for every (point, direction) pair of every level."""
+
+    def run(fixed, inner, points, directions, steps, sigma):
+        out = {}
+        for level in levels:
+            h = level_function(base, level, fixed, inner[level.key])
+            one = lambda x, t, s, h=h: _differences.directional(h, x, t, s, eager=eager, eps=eps)
+            out[(level.key, "fd")] = _differences.map_over(
+                one, points[level.key], directions[level.key], steps[level.key], eager=eager
+            )
+            if complex_step and not level.chain:
+                cs = lambda x, t, h=h: _differences.complex_step(h, x, t, sigma)
+                out[(level.key, "cs")] = _differences.map_over(
+                    cs, points[level.key], directions[level.key], eager=eager
+                )
+        return out
+
+    return run if eager else jax.jit(run)
+
+
+def complex_step_applies(base: Callable, diff, fixed) -> bool:
+    """Whether ``base`` at complex points is the analytic continuation of its real self."""
+    if any(jnp.issubdtype(x.dtype, jnp.complexfloating) for x in diff):
+        return False
+    try:
+        z = [jnp.asarray(x, jnp.complex128) for x in diff]
+        closed = jax.make_jaxpr(lambda xs: base(xs, fixed))(z)
+    except Exception:  # noqa: BLE001 - any failure to trace at complex points rules it out
+        return False
+    if not all(jnp.issubdtype(v.aval.dtype, jnp.complexfloating) for v in closed.jaxpr.outvars):
+        return False
+    return _differences.is_analytic_jaxpr(closed.jaxpr)

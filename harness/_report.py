@@ -1,0 +1,179 @@
+"""What a check found: one ``Check`` per property, mode chain and leaf, gathered in a ``Report``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._errors import DerivativeMismatch
+
+PASSED, FAILED, INCONCLUSIVE, SKIPPED = "passed", "failed", "inconclusive", "skipped"
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One property checked at one point: what was compared, how far apart, and the budget.
+
+    ``ratio`` is error / budget: below 1 passes. ``budget_source`` says what the budget is made
+    of, ``oracle`` what produced ``expected``.
+    """
+
+    property: str
+    mode_chain: str
+    order: int
+    status: str
+    leaf: str = ""
+    index: tuple[int, ...] | None = None
+    expected: Any = None
+    got: Any = None
+    abs_error: float = float("nan")
+    rel_error: float = float("nan")
+    budget: float = float("nan")
+    budget_source: str = ""
+    oracle: str = ""
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        if self.abs_error == 0:
+            return 0.0
+        if not np.isfinite(self.abs_error):
+            return float("inf") if self.status == FAILED else float("nan")
+        return self.abs_error / self.budget if self.budget > 0 else float("inf")
+
+    def summary(self) -> str:
+        where = f"{self.leaf}{list(self.index) if self.index else ''}"
+        head = f"{self.status.upper():12} {self.property} [{self.mode_chain}] {where}".rstrip()
+        if self.status in (SKIPPED,) or self.expected is None:
+            return f"{head}: {self.note}" if self.note else head
+        return f"{head}: error/budget = {self.ratio:.3g}" + (f" ({self.note})" if self.note else "")
+
+    def details(self) -> str:
+        lines = [self.summary()]
+        if self.expected is not None:
+            lines += [
+                f"    expected {_number(self.expected)}  ({self.oracle})",
+                f"    got      {_number(self.got)}",
+                f"    abs error {self.abs_error:.3e}, rel error {self.rel_error:.3e}, "
+                f"budget {self.budget:.3e}",
+                f"    budget = {self.budget_source}",
+            ]
+        return "\n".join(lines)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, complex) or np.iscomplexobj(value):
+        value = complex(value)
+        return f"{value.real:.10g}{value.imag:+.10g}j"
+    return f"{float(value):.10g}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """Everything ``harness.check`` or ``harness.search`` found, printable and replayable.
+
+    ``ok`` is True when no check failed (inconclusive and skipped checks are not failures; a
+    point where the function itself is undefined is reported in ``undefined``).
+    """
+
+    function: str
+    checks: tuple[Check, ...]
+    order: int
+    modes: tuple[str, ...]
+    holomorphic: bool
+    seed: int
+    args: tuple | None = None
+    notes: tuple[str, ...] = ()
+    undefined: str | None = None
+    backend: str = ""
+    examples: int = 1
+    reproduce: str = ""
+    fn: Callable | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == FAILED)
+
+    @property
+    def skipped(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == SKIPPED)
+
+    @property
+    def inconclusive(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == INCONCLUSIVE)
+
+    @property
+    def passed(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == PASSED)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def verdict(self) -> str:
+        if self.failures:
+            return FAILED
+        if self.undefined:
+            return "undefined"
+        if self.inconclusive:
+            return INCONCLUSIVE
+        return PASSED
+
+    def __str__(self) -> str:
+        counts = ", ".join(
+            f"{len(group)} {name}"
+            for name, group in (
+                ("passed", self.passed),
+                ("failed", self.failures),
+                ("inconclusive", self.inconclusive),
+                ("skipped", self.skipped),
+            )
+            if group
+        )
+        lines = [
+            f"derivative check of {self.function}: {self.verdict.upper()} ({counts or 'no checks'})",
+            f"  order {self.order}, modes {self.modes}, holomorphic={self.holomorphic}, "
+            f"seed {self.seed}, backend {self.backend}"
+            + (f", {self.examples} examples" if self.examples != 1 else ""),
+        ]
+        if self.args is not None:
+            lines.append(f"  args: {describe_args(self.args)}")
+        if self.undefined:
+            lines.append(f"  undefined at this point: {self.undefined}")
+        lines += [f"  note: {n}" for n in self.notes]
+        for check in self.failures + self.inconclusive:
+            lines.append(check.details())
+        shown = [c for c in self.checks if c.status not in (FAILED, INCONCLUSIVE)]
+        lines += [c.summary() for c in shown]
+        if self.reproduce and (self.failures or self.inconclusive):
+            lines += ["Reproduce with:", self.reproduce]
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> Report:
+        """Raise ``DerivativeMismatch`` with this report's text if any check failed.
+
+        Returns:
+            The report itself, so that ``check(...).raise_if_failed()`` can be chained.
+
+        Raises:
+            DerivativeMismatch: a derivative disagreed with its oracle beyond the budget.
+        """
+        if self.failures:
+            raise DerivativeMismatch(str(self))
+        return self
+
+
+def describe_args(args: Any) -> str:
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(args)
+    parts = []
+    for leaf in leaves[:8]:
+        arr = np.asarray(leaf)
+        parts.append(f"{arr.dtype}{list(arr.shape)}")
+    more = f" + {len(leaves) - 8} more" if len(leaves) > 8 else ""
+    return ", ".join(parts) + more

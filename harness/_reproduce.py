@@ -1,0 +1,80 @@
+"""A Python snippet that replays a check: the function, the exact inputs and the seed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+MAX_INLINE_ELEMENTS = 256
+
+
+def function_name(fn: Callable) -> str:
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
+    if name is None and hasattr(fn, "func"):  # functools.partial
+        return f"partial({function_name(fn.func)})"
+    return name or type(fn).__name__
+
+
+def _importable(fn: Callable) -> str | None:
+    module = getattr(fn, "__module__", None)
+    name = getattr(fn, "__qualname__", "")
+    if not module or not name or "<" in name or module == "__main__":
+        return None
+    return module
+
+
+def literal(value: Any) -> str:
+    """Source text that rebuilds ``value`` exactly (arrays with their dtype, pytrees)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, tuple):
+        inner = ", ".join(literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
+        return repr(value)
+    if value is None:
+        return "None"
+    arr = np.asarray(value)
+    dtype = arr.dtype.name
+    if arr.size > MAX_INLINE_ELEMENTS:
+        return f"report.args  # {dtype}{list(arr.shape)}: too large to inline"
+    if dtype == "bfloat16":
+        body = np.array2string(arr.astype(np.float32), separator=", ", threshold=10**6,
+                               floatmode="unique", max_line_width=10**6)
+        return f"np.array({body}, dtype=np.float32).astype(jnp.bfloat16)"
+    body = np.array2string(arr, separator=", ", threshold=10**6, floatmode="unique",
+                           max_line_width=10**6)
+    return f"np.array({body}, dtype=np.{dtype})"
+
+
+def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorphic: bool,
+                      rtol, atol, seed: int) -> str:
+    module = _importable(fn)
+    name = function_name(fn)
+    lines = ["import numpy as np", "import jax.numpy as jnp", "import harness"]
+    if module and "." not in name:
+        lines.append(f"from {module} import {name}")
+        fn_text = name
+    else:
+        fn_text = f"fn  # {name} (define it as in your code)"
+    leaves = jax.tree_util.tree_leaves(args)
+    args_text = literal(tuple(args)) if all(
+        np.size(leaf) <= MAX_INLINE_ELEMENTS for leaf in leaves) else "report.args"
+    options = [f"order={order}", f"modes={tuple(modes)!r}"]
+    if holomorphic:
+        options.append("holomorphic=True")
+    if rtol is not None:
+        options.append(f"rtol={rtol!r}")
+    if atol is not None:
+        options.append(f"atol={atol!r}")
+    options.append(f"seed={seed}")
+    lines.append(f"args = {args_text}")
+    lines.append(f"harness.check({fn_text.split('  #')[0]}, args, {', '.join(options)})"
+                 ".raise_if_failed()" + ("  # " + fn_text.split("# ")[1] if "#" in fn_text
+                                         else ""))
+    return "\n".join("    " + line for line in lines)
