@@ -120,7 +120,7 @@ def _leaf_value(path: str, leaf: Any) -> tuple[str, Any, str | None]:
         isinstance(leaf, (int, np.integer)) and not isinstance(leaf, np.ndarray)
     ):
         return "static", leaf, f"{path} is a Python {type(leaf).__name__}: held fixed"
-    if isinstance(leaf, (float, complex)):
+    if isinstance(leaf, (float, complex)) and not isinstance(leaf, np.generic):
         value = np.asarray(jnp.asarray(leaf))
         return "diff", value, None
     if isinstance(leaf, (np.ndarray, np.generic, jax.Array)):

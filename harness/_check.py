@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -76,13 +77,40 @@ def check(
     report = dict(function=function_name(fn), order=int(order), modes=modes,
                   holomorphic=bool(holomorphic), seed=int(seed), args=args,
                   backend=jax.default_backend(), fn=fn)
+    with _precision_of(arguments):
+        return _check(fn, arguments, report, order=int(order), modes=modes,
+                      holomorphic=bool(holomorphic), tolerance=tolerance, seed=int(seed),
+                      rtol=rtol, atol=atol)
+
+
+def _precision_of(arguments):
+    """64-bit inputs are checked in 64 bits, whether or not jax_enable_x64 is set globally."""
+    wide = any(np.dtype(v.dtype).itemsize * (1 if np.dtype(v.dtype).kind != "c" else 0.5) >= 8
+               for v in arguments.diff + arguments.fixed)
+    if wide and not jax.config.jax_enable_x64:
+        return jax.enable_x64(True)
+    return contextlib.nullcontext()
+
+
+def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed, rtol,
+           atol) -> Report:
+    args = report["args"]
     diff = [jnp.asarray(x) for x in arguments.diff]
     fixed = [jnp.asarray(x) for x in arguments.fixed]
+    call = lambda d, f: fn(*arguments.rebuild(d, f))
+    eager = False
     try:
-        out = fn(*arguments.rebuild(diff, fixed))
-    except Exception as error:  # noqa: BLE001 - whatever fn raises, the point is undefined
-        return Report(checks=(), notes=arguments.notes,
-                      undefined=f"fn raised {type(error).__name__}: {error}", **report)
+        out = jax.eval_shape(call, diff, fixed)
+    except Exception as error:  # noqa: BLE001 - sorted below
+        eager = _programs.is_untraceable(error)
+        out = None if eager else _undefined_report(error, arguments, report)
+        if not eager:
+            return out
+    if eager:
+        try:
+            out = call(diff, fixed)
+        except Exception as error:  # noqa: BLE001 - whatever fn raises, the point is undefined
+            return _undefined_report(error, arguments, report)
     out_leaves, out_paths = _output_leaves(out)
     keep = [i for i, leaf in enumerate(out_leaves) if is_differentiable_dtype(leaf.dtype)]
     if not keep:
@@ -94,11 +122,6 @@ def check(
     notes = list(arguments.notes)
     notes += [f"{out_paths[i]} has dtype {out_leaves[i].dtype}: not differentiated"
               for i in range(len(out_leaves)) if i not in keep]
-    bad = [out_paths[i] for i in keep if not np.all(np.isfinite(np.asarray(out_leaves[i])))]
-    if bad:
-        return Report(checks=(), notes=tuple(notes),
-                      undefined=f"fn is not finite here ({', '.join(bad)} has nan or inf)",
-                      **report)
     out_leaves = [out_leaves[i] for i in keep]
     out_paths = [out_paths[i] for i in keep]
     if holomorphic:
@@ -111,18 +134,32 @@ def check(
                 "with holomorphic=False."
             )
     run = _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
-               int(order), modes, bool(holomorphic), tolerance, int(seed))
-    checks = run.checks()
+               int(order), modes, bool(holomorphic), tolerance, int(seed), eager)
     notes += run.notes
+    try:
+        checks = run.checks()
+    except _NotFinite as error:
+        return Report(checks=(), notes=tuple(notes), undefined=str(error), **report)
     report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
                                             holomorphic=holomorphic, rtol=rtol, atol=atol,
                                             seed=seed)
     return Report(checks=tuple(checks), notes=tuple(notes), **report)
 
 
+class _NotFinite(Exception):
+    """fn is nan or inf at the point."""
+
+
+def _undefined_report(error: BaseException, arguments, report: dict) -> Report:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return Report(checks=(), notes=arguments.notes,
+                  undefined=f"fn raised {type(error).__name__}: {text[:300]}", **report)
+
+
 def _output_leaves(out: Any) -> tuple[list, list[str]]:
     pairs, _ = jax.tree_util.tree_flatten_with_path(out)
-    leaves = [jnp.asarray(leaf) for _, leaf in pairs]
+    leaves = [leaf if isinstance(leaf, jax.ShapeDtypeStruct) else jnp.asarray(leaf)
+              for _, leaf in pairs]
     paths = ["out" + jax.tree_util.keystr(path) for path, _ in pairs]
     return leaves, paths
 
@@ -135,7 +172,7 @@ class _Run:
     """One call of ``check``: the plan, the directions, the programs and the verdicts."""
 
     def __init__(self, fn, arguments, keep, out_paths, out_leaves, diff, fixed, order, modes,
-                 holomorphic, tolerance, seed):
+                 holomorphic, tolerance, seed, eager):
         self.arguments, self.diff, self.fixed = arguments, diff, fixed
         self.out_paths, self.out_leaves = out_paths, out_leaves
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
@@ -158,23 +195,12 @@ class _Run:
         self.base = _programs.PROGRAMS.get(
             None if self.key is None else ("base",) + self.key, lambda: base
         )
-        self.eager = _programs.PROGRAMS.get(
-            None if self.key is None else ("eager",) + self.key, self._needs_eager
-        )
+        self.eager = eager
         if self.eager:
             self.notes.append("fn cannot be traced (Python control flow on values): "
                               "checked eagerly, without jit or vmap")
 
     # ---- specs and directions -------------------------------------------------------------
-
-    def _needs_eager(self) -> bool:
-        try:
-            jax.eval_shape(self.base, self.diff, self.fixed)
-        except Exception as error:  # noqa: BLE001
-            if _programs.is_untraceable(error):
-                return True
-            raise
-        return False
 
     def level_spec(self, chain: Sequence[str]) -> tuple[list, list[str]]:
         """(shape/dtype stand-ins, paths) of a level's output."""
@@ -219,29 +245,54 @@ class _Run:
 
     def run_ad(self, inner, tangents, cotangents):
         """AD results per (level, piece), and the pieces that could not run, with why."""
-        results, problems = {}, {}
-        plan = {}
+        wanted = {level.key: tuple(self.wanted_pieces(level)) for level in self.levels}
+        arguments = (self.diff, self.fixed, inner, tangents, cotangents)
+        if self.eager:
+            return self._run_ad_eagerly(wanted, *arguments)
+        problems = _programs.PROGRAMS.get(
+            None if self.key is None else ("problems",) + self.key, lambda: None)
+        if problems is None:
+            try:
+                results = self._ad_program(wanted)(*arguments)
+                return jax.device_get(results), {}
+            except Exception:  # noqa: BLE001 - find which pieces failed, one by one
+                problems = self._failing_pieces(wanted, *arguments)
+                if self.key is not None:
+                    _programs.PROGRAMS.get(("problems",) + self.key, lambda: problems)
+        usable = {k: tuple(p for p in v if (k, p) not in problems) for k, v in wanted.items()}
+        results = self._ad_program(usable)(*arguments) if any(usable.values()) else {}
+        return jax.device_get(results), problems
+
+    def _ad_program(self, plan):
+        plan_key = tuple(sorted(plan.items()))
+        return _programs.PROGRAMS.get(
+            None if self.key is None else ("ad", plan_key) + self.key,
+            lambda: _programs.ad_program(self.base, plan, self.levels, eager=False))
+
+    def _pieces(self, wanted, inner, tangents, cotangents):
         for level in self.levels:
-            usable = []
-            for piece in self.wanted_pieces(level):
-                h = _programs.level_function(self.base, level, self.fixed, inner[level.key])
-                try:
-                    if self.eager:
-                        results[(level.key, piece)] = _programs.ad_piece(
-                            piece, h, self.diff, tangents[level.key], cotangents[level.key])
-                    else:
-                        jax.eval_shape(lambda h=h, piece=piece, level=level: _programs.ad_piece(
-                            piece, h, self.diff, tangents[level.key], cotangents[level.key]))
-                    usable.append(piece)
-                except Exception as error:  # noqa: BLE001 - reported as skipped or failed
-                    problems[(level.key, piece)] = error
-            plan[level.key] = tuple(usable)
-        if not self.eager and any(plan.values()):
-            plan_key = tuple(sorted(plan.items()))
-            program = _programs.PROGRAMS.get(
-                None if self.key is None else ("ad", plan_key) + self.key,
-                lambda: _programs.ad_program(self.base, plan, self.levels, eager=False))
-            results = program(self.diff, self.fixed, inner, tangents, cotangents)
+            h = _programs.level_function(self.base, level, self.fixed, inner[level.key])
+            for piece in wanted[level.key]:
+                yield level, piece, (lambda xs, h=h, piece=piece, key=level.key:
+                                     _programs.ad_piece(piece, h, xs, tangents[key],
+                                                        cotangents[key]))
+
+    def _failing_pieces(self, wanted, diff, fixed, inner, tangents, cotangents) -> dict:
+        problems = {}
+        for level, piece, fn in self._pieces(wanted, inner, tangents, cotangents):
+            try:
+                jax.jit(fn).lower(diff)
+            except Exception as error:  # noqa: BLE001 - reported as skipped or failed
+                problems[(level.key, piece)] = error
+        return problems
+
+    def _run_ad_eagerly(self, wanted, diff, fixed, inner, tangents, cotangents):
+        results, problems = {}, {}
+        for level, piece, fn in self._pieces(wanted, inner, tangents, cotangents):
+            try:
+                results[(level.key, piece)] = fn(diff)
+            except Exception as error:  # noqa: BLE001 - reported as skipped or failed
+                problems[(level.key, piece)] = error
         return jax.device_get(results), problems
 
     # ---- oracle ----------------------------------------------------------------------------
@@ -277,23 +328,24 @@ class _Run:
                         pairs.append((("basis", j, k, unit), x64, basis))
         return pairs
 
-    def run_oracle(self, inner, tangents):
-        pairs = {level.key: self.oracle_pairs(level, tangents[level.key]) for level in self.levels}
+    def run_oracle(self, inner, tangents, levels):
+        pairs = {level.key: self.oracle_pairs(level, tangents[level.key]) for level in levels}
+        inner = {level.key: inner[level.key] for level in levels}
         stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
         points = {k: stack([p[1] for p in v]) for k, v in pairs.items()}
         directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
         with jax.enable_x64(True):
-            fixed64 = [jnp.asarray(x) for x in self.fixed]
+            fixed64 = [np.asarray(x) for x in self.fixed]
             inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
                            for dirs in v] for k, v in inner.items()}
-            diff64 = [jnp.asarray(x) for x in points[self.levels[0].key]]
-            diff64 = [x[0] for x in diff64]
+            diff64 = [x[0] for x in points[self.levels[0].key]]
             try:
                 cs = _programs.PROGRAMS.get(
                     None if self.key is None else ("cs",) + self.key,
                     lambda: _programs.complex_step_applies(self.base, diff64, fixed64))
                 source, eps = "float64 copy", float(np.finfo(np.float64).eps)
-                stats = self._oracle_runs(pairs, fixed64, inner64, points, directions, eps, cs)
+                stats = self._oracle_runs(levels, pairs, fixed64, inner64, points, directions,
+                                          eps, cs)
             except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
                 self.notes.append(
                     f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
@@ -305,15 +357,16 @@ class _Run:
                 own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
                                 or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                                 for t, d in zip(v, self.diff)] for k, v in directions.items()}
-                stats = self._oracle_runs(pairs, self.fixed, inner, own, own_dirs, eps, False,
-                                          inside_x64=False)
+                stats = self._oracle_runs(levels, pairs, self.fixed, inner, own, own_dirs, eps,
+                                          False, inside_x64=False)
         return pairs, stats, source
 
-    def _oracle_runs(self, pairs, fixed, inner, points, directions, eps, cs, inside_x64=True):
+    def _oracle_runs(self, levels, pairs, fixed, inner, points, directions, eps, cs,
+                     inside_x64=True):
         program = _programs.PROGRAMS.get(
-            None if self.key is None else ("oracle", eps, cs, inside_x64) + self.key,
-            lambda: _programs.oracle_program(self.base, self.levels, eager=self.eager,
-                                             eps=eps, complex_step=cs))
+            None if self.key is None else ("oracle", cs, inside_x64, levels) + self.key,
+            lambda: _programs.oracle_program(self.base, levels, eager=self.eager,
+                                             complex_step=cs))
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
             steps = {
@@ -321,27 +374,71 @@ class _Run:
                                                  start=attempt * _differences.LADDER_LEVELS)
                              for p in v]) for k, v in pairs.items()
             }
-            result = jax.device_get(program(fixed, inner, points, directions, steps,
-                                            COMPLEX_STEP))
+            raw = jax.device_get(program(fixed, inner, points, directions, steps, COMPLEX_STEP))
+            result = {
+                key: value if key[1] == "cs" else [
+                    _differences.summarize_pairs(np.asarray(v), steps[key[0]], eps)
+                    for v in value]
+                for key, value in raw.items()
+            }
             merged = result if merged is None else _merge(merged, result)
             if not _unresolved(merged):
                 break
         return merged
+
+    def assert_finite(self, ad, stats) -> None:
+        """Raise ``_NotFinite`` when f itself is nan or inf at the point."""
+        root = self.levels[0].key
+        values = next((ad[(root, p)]["y"] for p in ("jvp", "vjp") if (root, p) in ad), None)
+        if values is None:
+            values = [leaf["center"][0] for leaf in stats[(root, "fd")]]
+        bad = [path for path, v in zip(self.out_paths, values)
+               if not np.all(np.isfinite(np.asarray(v)))]
+        if bad:
+            raise _NotFinite(f"fn is not finite here ({', '.join(bad)} has nan or inf)")
 
     # ---- verdicts --------------------------------------------------------------------------
 
     def checks(self) -> list[Check]:
         inner, tangents, cotangents = self.directions()
         ad, problems = self.run_ad(inner, tangents, cotangents)
-        pairs, stats, source = self.run_oracle(inner, tangents)
+        usable = tuple(level for level in self.levels if any(
+            (level.key, piece) not in problems for piece in self.wanted_pieces(level)))
+        if not usable:
+            return self._problem_checks(self.levels, problems)
+        pairs, stats, source = self.run_oracle(inner, tangents, usable)
+        self.assert_finite(ad, stats)
         checks, relative = [], {}
         for level in self.levels:
+            if level not in usable:
+                checks += self._problem_checks([level], problems)
+                continue
             parent = relative.get(_programs.Level(level.chain[:-1]).key) if level.chain else None
             judge = _LevelJudge(self, level, ad, problems, pairs[level.key], stats, source,
                                 tangents[level.key], cotangents[level.key], parent)
             checks += judge.checks()
             relative[level.key] = judge.relative
         return checks
+
+
+    def _problem_checks(self, levels, problems) -> list[Check]:
+        """Checks of levels whose derivatives could not be computed at all."""
+        checks = []
+        for level in levels:
+            for piece in self.wanted_pieces(level):
+                error = problems[(level.key, piece)]
+                chain = level.label({"jvp": "JVP", "vjp": "VJP", "grad": "grad",
+                                     "holomorphic_grad": "holomorphic grad"}[piece])
+                checks.append(_problem_check(f"{piece}_matches_oracle", chain, level.order,
+                                             piece, error))
+        return checks
+
+
+def _problem_check(prop: str, chain: str, order: int, piece: str, error: BaseException) -> Check:
+    text = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:300]}"
+    if _programs.mode_unavailable(error):
+        return Check(prop, chain, order, SKIPPED, note=f"mode unavailable ({text})")
+    return Check(prop, chain, order, FAILED, note=f"computing the {piece.upper()} raised {text}")
 
 
 def _leaf_function(fn, arguments):
@@ -446,11 +543,7 @@ class _LevelJudge:
         error = self.problems.get((self.level.key, piece))
         if error is None:
             return None
-        text = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
-        if _programs.mode_unavailable(error):
-            return Check(prop, chain, self.level.order, SKIPPED, note=f"mode unavailable ({text})")
-        return Check(prop, chain, self.level.order, FAILED,
-                     note=f"computing the {piece.upper()} raised {text}")
+        return _problem_check(prop, chain, self.level.order, piece, error)
 
     def checks(self) -> list[Check]:
         level, order = self.level, self.level.order
@@ -500,12 +593,18 @@ class _LevelJudge:
         budget = (self._total_budget(self.c, mains, roundings)
                   + rel * _judge.abs_pairing(vjp, self.t))
         unsure = any(np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
+        one_sided = ()
+        if any(np.any(m.kink) for m in mains):
+            one_sided = tuple(
+                _judge.pairing(self.c, [np.where(m.kink, m.one_sided[side][0], m.value)
+                                        for m in mains]) for side in (0, 1))
         return _judge.compare_scalar(
             prop="vjp_matches_oracle", chain=chain, order=self.level.order,
             leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
             budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t|"),
             oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
-            unsure_note="the function has a kink here, or its oracles disagree")
+            unsure_note="the function has a kink here, or its oracles disagree",
+            one_sided=one_sided)
 
     def transposition_check(self, jvp, vjp, roundings) -> Check:
         rel, rel_source = self.run.tolerance.relative(self.precision(None))
@@ -565,7 +664,9 @@ class _LevelJudge:
         checks = []
         for j, g in enumerate(grad):
             fields = {"value": np.zeros(g.shape, complex), "error": np.zeros(g.shape),
-                      "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool)}
+                      "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool),
+                      "forward": np.zeros(g.shape, complex), "forward_err": np.zeros(g.shape),
+                      "backward": np.zeros(g.shape, complex), "backward_err": np.zeros(g.shape)}
             for p in basis:
                 _, leaf, k, unit = self.roles[p]
                 if leaf != j:
@@ -573,13 +674,21 @@ class _LevelJudge:
                 e = self.estimate(0, p)
                 idx = np.unravel_index(k, g.shape) if g.shape else ()
                 # JAX's gradient of a real function of z = x + iy is df/dx - i df/dy.
-                fields["value"][idx] += e.value.reshape(()) * (1.0 if unit == 1.0 else -1j)
+                weight = 1.0 if unit == 1.0 else -1j
+                fields["value"][idx] += e.value.reshape(()) * weight
                 fields["error"][idx] += float(e.error.reshape(()))
+                for side, (value, error) in zip(("forward", "backward"), e.one_sided):
+                    fields[side][idx] += value.reshape(()) * weight
+                    fields[side + "_err"][idx] += float(error.reshape(()))
                 fields["kink"][idx] |= bool(e.kink.reshape(()))
                 fields["disagree"][idx] |= bool(e.disagree.reshape(()))
-            value = fields["value"] if np.iscomplexobj(g) else fields["value"].real
+            real = (lambda a: a) if np.iscomplexobj(g) else (lambda a: a.real)
+            value = real(fields["value"])
+            one_sided = tuple((real(fields[side]), fields[side + "_err"])
+                              for side in ("forward", "backward"))
             est = _judge.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
-                                  fields["disagree"], (), main.oracle + ", along unit vectors")
+                                  fields["disagree"], one_sided,
+                                  main.oracle + ", along unit vectors")
             t_scale = max(_judge.max_abs(self.t), 1e-300)
             per_element = _judge.Rounding(
                 rounding.relative, rounding.relative_source, rounding.absolute,

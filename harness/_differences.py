@@ -33,9 +33,9 @@ def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
 
 def _tableau(quotients, rounding, power: int):
     """Richardson tableau over the ladder; returns (best estimate, its error) per element."""
-    finite = lambda e, v: jnp.where(jnp.isfinite(e) & jnp.isfinite(v), e, jnp.inf)
-    first_diff = jnp.abs(quotients[1:] - quotients[:-1])
-    inf_row = jnp.full_like(jnp.abs(quotients[:1]), jnp.inf)
+    finite = lambda e, v: np.where(np.isfinite(e) & np.isfinite(v), e, np.inf)
+    first_diff = np.abs(quotients[1:] - quotients[:-1])
+    inf_row = np.full_like(np.abs(quotients[:1]), np.inf)
     estimates = [quotients]
     errors = [finite(jnp.concatenate([inf_row, first_diff]) + rounding, quotients)]
     prev, prev_round = quotients, rounding
@@ -43,26 +43,29 @@ def _tableau(quotients, rounding, power: int):
         factor = 2.0 ** (power * k) - 1.0
         cur = prev[1:] + (prev[1:] - prev[:-1]) / factor
         cur_round = prev_round[1:] * (1 + 1 / factor) + prev_round[:-1] / factor
-        change = jnp.maximum(jnp.abs(cur - prev[1:]), jnp.abs(cur - prev[:-1]))
-        pad = jnp.broadcast_to(inf_row, (k,) + inf_row.shape[1:])
-        estimates.append(jnp.concatenate([jnp.zeros_like(prev[:k]), cur]))
-        errors.append(finite(jnp.concatenate([pad, change + cur_round]), estimates[-1]))
+        change = np.maximum(np.abs(cur - prev[1:]), np.abs(cur - prev[:-1]))
+        pad = np.broadcast_to(inf_row, (k,) + inf_row.shape[1:])
+        estimates.append(np.concatenate([np.zeros_like(prev[:k]), cur]))
+        errors.append(finite(np.concatenate([pad, change + cur_round]), estimates[-1]))
         prev, prev_round = cur, cur_round
-    est = jnp.concatenate(estimates)
-    err = jnp.concatenate(errors)
-    best = jnp.argmin(err, axis=0)
-    pick = lambda a: jnp.take_along_axis(a, best[None], axis=0)[0]
+    est = np.concatenate(estimates)
+    err = np.concatenate(errors)
+    best = np.argmin(err, axis=0)
+    pick = lambda a: np.take_along_axis(a, best[None], axis=0)[0]
     return pick(est), pick(err)
 
 
-def summarize_stencil(values, steps, eps: float):
-    """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates."""
+def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
+    """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
+
+    Runs on the host in NumPy: the device program only evaluates h on the stencil.
+    """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
     shape = (m,) + (1,) * (values.ndim - 1)
     s = steps.reshape(shape)
-    mag = jnp.maximum(jnp.abs(plus), jnp.abs(minus))
-    mag = jnp.maximum(mag, jnp.abs(center))
+    mag = np.maximum(np.abs(plus), np.abs(minus))
+    mag = np.maximum(mag, np.abs(center))
     central = _tableau((plus - minus) / (2 * s), 2 * eps * mag / s, power=2)
     forward = _tableau((plus - center) / s, 2 * eps * mag / s, power=1)
     backward = _tableau((center - minus) / s, 2 * eps * mag / s, power=1)
@@ -88,16 +91,20 @@ def map_over(fn: Callable, *batched, eager: bool):
     return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *outs)
 
 
-def directional(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bool,
-                eps: float) -> list[dict]:
-    """Estimates of the derivative of ``h`` at ``x`` along ``t``, one dict per output leaf."""
+def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bool) -> list:
+    """h at ``x + s t`` for s in ``[+steps, -steps, 0]``, stacked, one array per output leaf."""
     offsets = jnp.concatenate([steps, -steps, jnp.zeros((1,), steps.dtype)])
 
     def at(s):
         return h([xi + (s * ti).astype(xi.dtype) for xi, ti in zip(x, t)])
 
-    values = map_over(at, offsets, eager=eager)
-    return [summarize_stencil(v, steps, eps) for v in values]
+    return map_over(at, offsets, eager=eager)
+
+
+def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
+    """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis."""
+    per_pair = [summarize_stencil(values[p], steps[p], eps) for p in range(values.shape[0])]
+    return {key: np.stack([d[key] for d in per_pair]) for key in per_pair[0]}
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:

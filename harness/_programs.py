@@ -160,15 +160,15 @@ def ad_program(base: Callable, plan: dict[str, tuple[str, ...]], levels: Sequenc
     return run if eager else jax.jit(run)
 
 
-def oracle_program(base: Callable, levels: Sequence[Level], *, eager: bool, eps: float,
+def oracle_program(base: Callable, levels: Sequence[Level], *, eager: bool,
                    complex_step: bool) -> Callable:
-    """Finite-difference estimates for every (point, direction) pair of every level."""
+    """Stencil values (and complex steps) for every (point, direction) pair of every level."""
 
     def run(fixed, inner, points, directions, steps, sigma):
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
-            one = lambda x, t, s, h=h: _differences.directional(h, x, t, s, eager=eager, eps=eps)
+            one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
             out[(level.key, "fd")] = _differences.map_over(
                 one, points[level.key], directions[level.key], steps[level.key], eager=eager
             )

@@ -45,7 +45,7 @@ class Check:
         return self.abs_error / self.budget if self.budget > 0 else float("inf")
 
     def summary(self) -> str:
-        where = f"{self.leaf}{list(self.index) if self.index else ''}"
+        where = f"{self.leaf} at {list(self.index)}" if self.index else self.leaf
         head = f"{self.status.upper():12} {self.property} [{self.mode_chain}] {where}".rstrip()
         if self.status in (SKIPPED,) or self.expected is None:
             return f"{head}: {self.note}" if self.note else head
