@@ -12,6 +12,7 @@ from harness._errors import HarnessError as HarnessError
 from harness._errors import InvalidArgument as InvalidArgument
 from harness._report import Check as Check
 from harness._report import Report as Report
+from harness._search import search as search
 
 __all__ = [
     "Check",
@@ -20,5 +21,6 @@ __all__ = [
     "InvalidArgument",
     "Report",
     "check",
+    "search",
     "strategies",
 ]

@@ -374,7 +374,8 @@ class _Run:
                                                  start=attempt * _differences.LADDER_LEVELS)
                              for p in v]) for k, v in pairs.items()
             }
-            raw = jax.device_get(program(fixed, inner, points, directions, steps, COMPLEX_STEP))
+            raw = jax.device_get(program(fixed, inner, points, directions, steps,
+                                         self.complex_step_size()))
             result = {
                 key: value if key[1] == "cs" else [
                     _differences.summarize_pairs(np.asarray(v), steps[key[0]], eps)
@@ -385,6 +386,12 @@ class _Run:
             if not _unresolved(merged):
                 break
         return merged
+
+    def complex_step_size(self) -> float:
+        """Imaginary step: 1e-20 of the smallest nonzero |x_j| (at most 1), never subnormal."""
+        nonzero = [np.abs(np.asarray(x))[np.asarray(x) != 0] for x in self.diff]
+        smallest = min((float(np.min(v)) for v in nonzero if v.size), default=1.0)
+        return max(COMPLEX_STEP * min(1.0, smallest), 1e-290)
 
     def assert_finite(self, ad, stats) -> None:
         """Raise ``_NotFinite`` when f itself is nan or inf at the point."""

@@ -20,14 +20,23 @@ import numpy as np
 
 LADDER_LEVELS = 10
 EXTRAPOLATIONS = 3
-STEP_SCALE = 0.5
+STEP_SCALE = 0.1
 
 
 def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
-    """Steps along ``t``: an absolute-plus-relative scale ``0.5 (|x|max + 1) / |t|max``, halved."""
-    x_max = max((float(np.max(np.abs(v))) for v in x if np.size(v)), default=0.0)
-    t_max = max((float(np.max(np.abs(v))) for v in t if np.size(v)), default=0.0)
-    base = STEP_SCALE * (x_max + 1.0) / (t_max if t_max > 0 else 1.0)
+    """Steps along ``t``, halving from ``0.1 min_j (|x_j| + 1) / |t_j|``.
+
+    The scale is absolute plus relative per element (so x = 0 and x = 1e-8 get a step), and
+    the smallest over the elements that move, so that one large element cannot stretch the
+    step over the features of the others.
+    """
+    ratios = [
+        (np.abs(np.asarray(xv)) + 1.0)[np.asarray(tv) != 0] / np.abs(np.asarray(tv))[
+            np.asarray(tv) != 0]
+        for xv, tv in zip(x, t) if np.size(tv)
+    ]
+    ratios = [r for r in ratios if r.size]
+    base = STEP_SCALE * (min(float(np.min(r)) for r in ratios) if ratios else 1.0)
     return base * 2.0 ** -(start + np.arange(LADDER_LEVELS, dtype=np.float64))
 
 
@@ -103,7 +112,9 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis."""
-    per_pair = [summarize_stencil(values[p], steps[p], eps) for p in range(values.shape[0])]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        per_pair = [summarize_stencil(values[p], steps[p], eps)
+                    for p in range(values.shape[0])]
     return {key: np.stack([d[key] for d in per_pair]) for key in per_pair[0]}
 
 
