@@ -19,7 +19,7 @@ from ._arguments import (
     validate_holomorphic,
     validate_order_and_modes,
 )
-from ._budget import ORACLE_SAFETY, Tolerance, lowest_precision
+from ._budget import MEASURED_SAFETY, ORACLE_SAFETY, Tolerance, lowest_precision
 from ._errors import InvalidArgument
 from ._report import FAILED, SKIPPED, Check, Report
 from ._reproduce import function_name, reproduce_snippet
@@ -306,15 +306,6 @@ class _Run:
         for k in range(2):
             signs = _directions.signs_like(rng, t64)
             pairs.append(("signs", x64, [t * s for t, s in zip(t64, signs)]))
-        low = [x for x in self.diff if np.dtype(x.dtype) != float64_twin(x.dtype)
-               and not np.dtype(x.dtype) == np.complex128]
-        if low:
-            rng = _directions.generator(self.seed, "rounding", level.key)
-            for k in range(2):
-                shifts = _directions.uniform_like(rng, x64)
-                moved = [x + (float(jnp.finfo(d.dtype).eps) * r * np.abs(x)).astype(x.dtype)
-                         for x, r, d in zip(x64, shifts, self.diff)]
-                pairs.append(("sensitivity", moved, t64))
         if self.holomorphic and not level.chain:
             pairs.append(("cauchy_riemann", x64, [1j * t for t in t64]))
         spec, _ = self.level_spec(level.chain)
@@ -328,9 +319,13 @@ class _Run:
                         pairs.append((("basis", j, k, unit), x64, basis))
         return pairs
 
-    def run_oracle(self, inner, tangents, levels):
+    def run_oracle(self, inner, tangents, cotangents, levels, plan):
         pairs = {level.key: self.oracle_pairs(level, tangents[level.key]) for level in levels}
         inner = {level.key: inner[level.key] for level in levels}
+        plan = {level.key: plan[level.key] for level in levels}
+        upcast = lambda leaves: [np.asarray(v).astype(float64_twin(v.dtype)) for v in leaves]
+        ad_args64 = ({k: upcast(tangents[k]) for k in plan},
+                     {k: upcast(cotangents[k]) for k in plan})
         stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
         points = {k: stack([p[1] for p in v]) for k, v in pairs.items()}
         directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
@@ -344,8 +339,8 @@ class _Run:
                     None if self.key is None else ("cs",) + self.key,
                     lambda: _programs.complex_step_applies(self.base, diff64, fixed64))
                 source, eps = "float64 copy", float(np.finfo(np.float64).eps)
-                stats = self._oracle_runs(levels, pairs, fixed64, inner64, points, directions,
-                                          eps, cs)
+                stats = self._oracle_runs(levels, plan, pairs, fixed64, inner64, points,
+                                          directions, eps, cs, (diff64,) + ad_args64)
             except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
                 self.notes.append(
                     f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
@@ -357,15 +352,18 @@ class _Run:
                 own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
                                 or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                                 for t, d in zip(v, self.diff)] for k, v in directions.items()}
-                stats = self._oracle_runs(levels, pairs, self.fixed, inner, own, own_dirs, eps,
-                                          False, inside_x64=False)
+                own_args = ([np.asarray(x) for x in self.diff],
+                             {k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
+                stats = self._oracle_runs(levels, plan, pairs, self.fixed, inner, own, own_dirs,
+                                          eps, False, own_args, inside_x64=False)
         return pairs, stats, source
 
-    def _oracle_runs(self, levels, pairs, fixed, inner, points, directions, eps, cs,
-                     inside_x64=True):
+    def _oracle_runs(self, levels, plan, pairs, fixed, inner, points, directions, eps, cs,
+                     ad_args, inside_x64=True):
+        plan_key = tuple(sorted(plan.items()))
         program = _programs.PROGRAMS.get(
-            None if self.key is None else ("oracle", cs, inside_x64, levels) + self.key,
-            lambda: _programs.oracle_program(self.base, levels, eager=self.eager,
+            None if self.key is None else ("oracle", cs, inside_x64, plan_key) + self.key,
+            lambda: _programs.oracle_program(self.base, levels, plan, eager=self.eager,
                                              complex_step=cs))
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
@@ -375,9 +373,9 @@ class _Run:
                              for p in v]) for k, v in pairs.items()
             }
             raw = jax.device_get(program(fixed, inner, points, directions, steps,
-                                         self.complex_step_size()))
+                                         self.complex_step_size(), *ad_args))
             result = {
-                key: value if key[1] == "cs" else [
+                key: value if len(key) == 3 or key[1] == "cs" else [
                     _differences.summarize_pairs(np.asarray(v), steps[key[0]], eps)
                     for v in value]
                 for key, value in raw.items()
@@ -409,11 +407,12 @@ class _Run:
     def checks(self) -> list[Check]:
         inner, tangents, cotangents = self.directions()
         ad, problems = self.run_ad(inner, tangents, cotangents)
-        usable = tuple(level for level in self.levels if any(
-            (level.key, piece) not in problems for piece in self.wanted_pieces(level)))
+        plan = {level.key: tuple(p for p in self.wanted_pieces(level)
+                                 if (level.key, p) not in problems) for level in self.levels}
+        usable = tuple(level for level in self.levels if plan[level.key])
         if not usable:
             return self._problem_checks(self.levels, problems)
-        pairs, stats, source = self.run_oracle(inner, tangents, usable)
+        pairs, stats, source = self.run_oracle(inner, tangents, cotangents, usable, plan)
         self.assert_finite(ad, stats)
         checks, relative = [], {}
         for level in self.levels:
@@ -457,7 +456,7 @@ def _leaf_function(fn, arguments):
 def _merge(old: dict, new: dict) -> dict:
     out = {}
     for key, value in old.items():
-        if key[1] == "cs":
+        if len(key) == 3 or key[1] == "cs":
             out[key] = value
             continue
         leaves = []
@@ -474,7 +473,7 @@ def _merge(old: dict, new: dict) -> dict:
 
 def _unresolved(stats: dict) -> bool:
     for key, leaves in stats.items():
-        if key[1] == "cs":
+        if len(key) == 3 or key[1] == "cs":
             continue
         for leaf in leaves:
             value, err = leaf["central"], leaf["central_err"]
@@ -496,6 +495,7 @@ class _LevelJudge:
         self.relative: list = []
         self.ad, self.problems = ad, problems
         self.pairs, self.source = pairs, source
+        self.stats = stats
         self.fd = stats[(level.key, "fd")]
         self.cs = stats.get((level.key, "cs"))
         self.t = [np.asarray(v) for v in tangent]
@@ -525,12 +525,28 @@ class _LevelJudge:
         values = [np.abs(self.estimate(leaf, p).value) for p in [0] + self.indices("signs")]
         scale = np.nanmax(np.stack([np.where(np.isfinite(v), v, 0) for v in values]), axis=0)
         floor = _judge.output_resolution(main, self.fd[leaf]["second"][0], self.t, self.x)
-        sens = np.zeros_like(scale)
-        for p in self.indices("sensitivity"):
-            moved = np.abs(self.estimate(leaf, p).value - main.value)
-            sens = np.maximum(sens, np.where(np.isfinite(moved), moved, 0))
+        measured = 0.0
+        jvp, jvp64 = self.ad_result("jvp", "jvp")
+        if jvp is not None and jvp64 is not None:
+            measured = np.abs(np.asarray(jvp[leaf]) - np.asarray(jvp64[leaf]))
+            measured = np.where(np.isfinite(measured), measured, 0.0)
         return _judge.Rounding(rel, rel_source, self.run.tolerance.absolute(dtype), scale,
-                               floor, sens, self.inherited(leaf))
+                               floor, measured, self.inherited(leaf))
+
+    def ad_result(self, piece: str, name: str):
+        """(AD in the caller's dtypes, AD in the float64 copy) of one piece, or None."""
+        here = self.ad.get((self.level.key, piece), {}).get(name)
+        there = self.stats.get((self.level.key, piece, "x64"), {}).get(name)
+        return here, there
+
+    def measured_pairing(self, piece: str, name: str, other) -> float:
+        """|<AD - AD in float64, other>|: the measured rounding of an inner product."""
+        here, there = self.ad_result(piece, name)
+        if here is None or there is None:
+            return 0.0
+        value = abs(_judge.pairing([np.asarray(a) - np.asarray(b) for a, b in zip(here, there)],
+                                   other))
+        return value if np.isfinite(value) else 0.0
 
     def inherited(self, leaf: int):
         """The relative rounding of the values this level differentiates (0 for ``f``).
@@ -597,8 +613,9 @@ class _LevelJudge:
         got = _judge.pairing(vjp, self.t)
         expected = _judge.pairing(self.c, [m.value for m in mains])
         rel, rel_source = self.run.tolerance.relative(self.precision(None))
+        measured = self.measured_pairing("vjp", "vjp", self.t)
         budget = (self._total_budget(self.c, mains, roundings)
-                  + rel * _judge.abs_pairing(vjp, self.t))
+                  + rel * _judge.abs_pairing(vjp, self.t) + MEASURED_SAFETY * measured)
         unsure = any(np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
         one_sided = ()
         if any(np.any(m.kink) for m in mains):
@@ -608,7 +625,9 @@ class _LevelJudge:
         return _judge.compare_scalar(
             prop="vjp_matches_oracle", chain=chain, order=self.level.order,
             leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
-            budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t|"),
+            budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t| + "
+                           f"{MEASURED_SAFETY:g} x |<vjp(c) - vjp(c) in float64 copy, t>| "
+                           f"{measured:.2e}"),
             oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
             unsure_note="the function has a kink here, or its oracles disagree",
             one_sided=one_sided)
@@ -620,12 +639,16 @@ class _LevelJudge:
         magnitude = (sum(float(np.sum(np.abs(c) * (r.scale + r.floor)))
                          for c, r in zip(self.c, roundings))
                      + _judge.abs_pairing(vjp, self.t) + _judge.abs_pairing(self.c, jvp))
-        budget = rel * magnitude + sum(self.run.tolerance.absolute(s.dtype) for s in self.spec)
+        measured = (self.measured_pairing("vjp", "vjp", self.t)
+                    + self.measured_pairing("jvp", "jvp", self.c))
+        budget = (rel * magnitude + MEASURED_SAFETY * measured
+                  + sum(self.run.tolerance.absolute(s.dtype) for s in self.spec))
         return _judge.compare_scalar(
             prop="jvp_vjp_transposition", chain=self.level.label("JVP/VJP"),
             order=self.level.order, leaf="<vjp(c), t> vs <c, jvp(t)>", got=got,
             expected=expected, budget=budget,
-            budget_source=f"{rel_source} x (|c||J||t| + |vjp(c)||t| + |c||jvp(t)|)",
+            budget_source=(f"{rel_source} x (|c||J||t| + |vjp(c)||t| + |c||jvp(t)|) + "
+                           f"{MEASURED_SAFETY:g} x measured rounding {measured:.2e}"),
             oracle="exact identity (no finite differences)")
 
     def grad_checks(self, vjp, mains, roundings) -> list[Check]:
@@ -636,6 +659,10 @@ class _LevelJudge:
         grad = [np.asarray(g) for g in self.ad[(self.level.key, "grad")]["grad"]]
         rel, rel_source = self.run.tolerance.relative(self.precision(0))
         checks = []
+        _, grad64 = self.ad_result("grad", "grad")
+        _, vjp64 = self.ad_result("vjp", "vjp")
+        t_scale = max(_judge.max_abs(self.t), 1e-300)
+        spread = float(np.max(roundings[0].scale + roundings[0].floor, initial=0.0)) / t_scale
         if vjp is not None:
             c = float(np.real(self.c[0].reshape(())))
             for j, (g, v) in enumerate(zip(grad, vjp)):
@@ -643,21 +670,26 @@ class _LevelJudge:
                 identity = _judge.Estimate(
                     v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
                     np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")
-                scale = np.abs(c * g) + np.abs(v)
+                scale = np.abs(c * g) + np.abs(v) + abs(c) * spread
+                measured = 0.0
+                if grad64 is not None and vjp64 is not None:
+                    measured = (abs(c) * np.abs(g - np.asarray(grad64[j]))
+                                + np.abs(v - np.asarray(vjp64[j])))
                 rounding = _judge.Rounding(rel, rel_source, 0.0, scale, np.zeros(v.shape),
-                                           np.zeros(v.shape))
+                                           measured, roundings[0].inherited)
                 checks.append(_judge.compare_elements(
                     prop="grad_matches_vjp", chain=chain, order=self.level.order,
                     leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
                     rounding=rounding))
         basis = [i for i, r in enumerate(self.roles) if isinstance(r, tuple)]
         if basis:
-            checks += self.grad_elementwise(grad, basis, mains[0], roundings[0], chain)
+            checks += self.grad_elementwise(grad, grad64, basis, mains[0], roundings[0], chain)
         else:
             got = _judge.pairing(grad, self.t)
             main = mains[0]
             budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
-                      + rel * _judge.abs_pairing(grad, self.t))
+                      + rel * _judge.abs_pairing(grad, self.t)
+                      + MEASURED_SAFETY * self.measured_pairing("grad", "grad", self.t))
             checks.append(_judge.compare_scalar(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
                 leaf="<grad, t> vs J t", got=got, expected=complex(main.value).real,
@@ -666,7 +698,7 @@ class _LevelJudge:
                 unsure_note="the function has a kink here, or its oracles disagree"))
         return checks
 
-    def grad_elementwise(self, grad, basis, main, rounding, chain) -> list[Check]:
+    def grad_elementwise(self, grad, grad64, basis, main, rounding, chain) -> list[Check]:
         """The gradient element by element, each against the oracle along a unit vector."""
         checks = []
         for j, g in enumerate(grad):
@@ -701,7 +733,7 @@ class _LevelJudge:
                 rounding.relative, rounding.relative_source, rounding.absolute,
                 np.abs(value) + np.abs(g),
                 np.full(g.shape, float(np.max(rounding.floor, initial=0.0)) / t_scale),
-                np.full(g.shape, float(np.max(rounding.sensitivity, initial=0.0)) / t_scale),
+                0.0 if grad64 is None else np.abs(g - np.asarray(grad64[j])),
                 float(np.max(rounding.inherited, initial=0.0)))
             checks.append(_judge.compare_elements(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,

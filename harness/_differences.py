@@ -46,7 +46,7 @@ def _tableau(quotients, rounding, power: int):
     first_diff = np.abs(quotients[1:] - quotients[:-1])
     inf_row = np.full_like(np.abs(quotients[:1]), np.inf)
     estimates = [quotients]
-    errors = [finite(jnp.concatenate([inf_row, first_diff]) + rounding, quotients)]
+    errors = [finite(np.concatenate([inf_row, first_diff]) + rounding, quotients)]
     prev, prev_round = quotients, rounding
     for k in range(1, EXTRAPOLATIONS + 1):
         factor = 2.0 ** (power * k) - 1.0
@@ -71,8 +71,7 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float) -> dict
     """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
-    shape = (m,) + (1,) * (values.ndim - 1)
-    s = steps.reshape(shape)
+    s = steps.reshape(steps.shape + (1,) * (values.ndim - steps.ndim))
     mag = np.maximum(np.abs(plus), np.abs(minus))
     mag = np.maximum(mag, np.abs(center))
     central = _tableau((plus - minus) / (2 * s), 2 * eps * mag / s, power=2)
@@ -111,11 +110,12 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
 
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
-    """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis."""
+    """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
+
+    ``values`` is (pairs, 2 levels + 1, ...) and ``steps`` (pairs, levels).
+    """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        per_pair = [summarize_stencil(values[p], steps[p], eps)
-                    for p in range(values.shape[0])]
-    return {key: np.stack([d[key] for d in per_pair]) for key in per_pair[0]}
+        return summarize_stencil(np.swapaxes(values, 0, 1), np.swapaxes(steps, 0, 1), eps)
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:

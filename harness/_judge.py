@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._budget import ORACLE_SAFETY, SENSITIVITY_MULTIPLE
+from ._budget import MEASURED_SAFETY, ORACLE_SAFETY
 from ._report import FAILED, INCONCLUSIVE, PASSED, Check
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -80,14 +80,14 @@ class Rounding:
     relative_source: str
     absolute: float
     scale: np.ndarray  # |J||t| estimate
-    floor: np.ndarray  # |y| |t| / (|x| + 1)
-    sensitivity: np.ndarray
+    floor: np.ndarray  # |y| |t| / L
+    measured: np.ndarray | float = 0.0  # |AD in the caller's dtype - AD in the float64 copy|
     inherited: np.ndarray | float = 0.0  # relative rounding of the values this level derives
 
     @property
     def amount(self) -> np.ndarray:
         return ((self.relative + self.inherited) * self.scale + self.relative * self.floor
-                + SENSITIVITY_MULTIPLE * self.sensitivity + self.absolute)
+                + MEASURED_SAFETY * np.minimum(self.measured, self.scale) + self.absolute)
 
     @property
     def relative_amount(self) -> np.ndarray:
@@ -103,9 +103,9 @@ class Rounding:
         if np.any(self.inherited):
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")
-        if np.any(self.sensitivity):
-            text += f" + {SENSITIVITY_MULTIPLE:g} x sensitivity to input rounding "
-            text += f"{pick(self.sensitivity):.2e}"
+        if np.any(self.measured):
+            text += (f" + {MEASURED_SAFETY:g} x |AD - AD in float64 copy| "
+                     f"{pick(self.measured):.2e} (measured rounding of this derivative)")
         if self.absolute:
             text += f" + atol {self.absolute:.2e}"
         return text
