@@ -1,6 +1,6 @@
 """The error budget: how far an AD result may sit from its oracle before it counts as wrong.
 
-budget = oracle safety x oracle error estimate
+budget = oracle safety x oracle error estimate + 5e-11 x max over the leaf of |J| |t|
        + rounding multiple x eps(dtype) x (|J| |t| + |y| |t| / L)
        + inherited relative rounding x |J| |t|
        + measured safety x min(|AD in dtype - AD in the float64 copy|, |J| |t|)
@@ -29,7 +29,11 @@ from ._errors import InvalidArgument
 
 ROUNDING_MULTIPLE = 32.0
 MEASURED_SAFETY = 2.0
-ORACLE_SAFETY = 2.0
+ORACLE_SAFETY = 4.0
+# Richardson's error estimate is the smallest of many noisy ones, so it can be optimistic; in
+# float64 the oracle is not trusted below this fraction of the leaf's largest |J||t| (measured
+# on 45 correct functions up to order 3, the worst disagreement was 2.4e-11 of it).
+ORACLE_RELATIVE_FLOOR = 5e-11
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._budget import MEASURED_SAFETY, ORACLE_SAFETY
+from ._budget import MEASURED_SAFETY, ORACLE_RELATIVE_FLOOR, ORACLE_SAFETY
 from ._report import FAILED, INCONCLUSIVE, PASSED, Check
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -87,6 +87,7 @@ class Rounding:
     @property
     def amount(self) -> np.ndarray:
         return ((self.relative + self.inherited) * self.scale + self.relative * self.floor
+                + ORACLE_RELATIVE_FLOOR * np.max(self.scale, initial=0.0)
                 + MEASURED_SAFETY * np.minimum(self.measured, self.scale) + self.absolute)
 
     @property
@@ -99,7 +100,8 @@ class Rounding:
     def describe(self, index) -> str:
         pick = lambda a: float(np.asarray(a)[index]) if np.ndim(a) else float(a)
         text = (f"{self.relative_source} x (|J||t| {pick(self.scale):.2e} + |y||t|/L "
-                f"{pick(self.floor):.2e})")
+                f"{pick(self.floor):.2e}) + {ORACLE_RELATIVE_FLOOR:g} x max |J||t| "
+                f"{float(np.max(self.scale, initial=0.0)):.2e} (oracle floor)")
         if np.any(self.inherited):
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")
