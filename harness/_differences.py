@@ -23,16 +23,20 @@ EXTRAPOLATIONS = 3
 STEP_SCALE = 0.1
 
 
-def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
-    """Steps along ``t``, halving from ``0.1 min_j (|x_j| + 1) / |t_j|``.
+STEP_CAP = 10.0
 
-    The scale is absolute plus relative per element (so x = 0 and x = 1e-8 get a step), and
-    the smallest over the elements that move, so that one large element cannot stretch the
-    step over the features of the others.
+
+def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
+    """Steps along ``t``, halving from ``0.1 min_j min(|x_j| + 1, 10) / |t_j|``.
+
+    The scale is absolute plus relative per element (so x = 0 and x = 1e-8 get a step), capped
+    at 10 so that a large x cannot stretch the step over the features of an oscillating or
+    saturating function (sin at 1e4), and the smallest over the elements that move. Steps too
+    small for the float spacing at large x are penalized by ``displacement_error``.
     """
     ratios = [
-        (np.abs(np.asarray(xv)) + 1.0)[np.asarray(tv) != 0] / np.abs(np.asarray(tv))[
-            np.asarray(tv) != 0]
+        np.minimum(np.abs(np.asarray(xv)) + 1.0, STEP_CAP)[np.asarray(tv) != 0]
+        / np.abs(np.asarray(tv))[np.asarray(tv) != 0]
         for xv, tv in zip(x, t) if np.size(tv)
     ]
     ratios = [r for r in ratios if r.size]
@@ -64,20 +68,55 @@ def _tableau(quotients, rounding, power: int):
     return pick(est), pick(err)
 
 
-def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
+def displacement_error(x: Sequence[Any], t: Sequence[Any], steps: np.ndarray) -> np.ndarray:
+    """Per step, the worst relative error of the realized move ``(x + s t) - x`` against ``s t``.
+
+    A step too small for the spacing of the floating-point numbers at some element does not
+    move that element as asked (at 1e15 a float64 moves by multiples of 0.125); the quotient is
+    then off by this relative amount, which joins its error estimate.
+    """
+    worst = np.zeros(steps.shape)
+    for xv, tv in zip(x, t):
+        xv, tv = np.asarray(xv), np.asarray(tv)
+        moving = tv != 0
+        if not np.any(moving):
+            continue
+        xs, ts = xv[moving], tv[moving]
+        for i, s in enumerate(steps):
+            for sign in (1.0, -1.0):
+                wanted = sign * s * ts
+                realized = (xs + wanted) - xs
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    rel = np.max(np.abs(realized - wanted) / np.abs(wanted))
+                worst[i] = max(worst[i], rel if np.isfinite(rel) else 1.0)
+    return worst
+
+
+def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
+                      moved: np.ndarray | None = None) -> dict:
     """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
 
-    Runs on the host in NumPy: the device program only evaluates h on the stencil.
+    Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
+    is ``displacement_error`` per step.
     """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
-    s = steps.reshape(steps.shape + (1,) * (values.ndim - steps.ndim))
-    mag = np.maximum(np.abs(plus), np.abs(minus))
-    mag = np.maximum(mag, np.abs(center))
-    central = _tableau((plus - minus) / (2 * s), 2 * eps * mag / s, power=2)
-    forward = _tableau((plus - center) / s, 2 * eps * mag / s, power=1)
-    backward = _tableau((center - minus) / s, 2 * eps * mag / s, power=1)
-    second = _tableau((plus + minus - 2 * center) / (s * s), 8 * eps * mag / (s * s), power=2)
+    expand = lambda a: a.reshape(a.shape + (1,) * (values.ndim - a.ndim))
+    s = expand(steps)
+    moved = np.zeros(steps.shape) if moved is None else moved
+    # Rounding in h is relative to h's scale along the whole line, not to its value at the
+    # point: near a zero of h (x = 0 for an odd h) the terms that h adds up are not small.
+    mag = np.maximum(np.max(np.abs(plus), axis=0), np.max(np.abs(minus), axis=0))
+    mag = np.maximum(mag, np.abs(center))[None]
+    # A step that moves some element by more than 1% off what was asked is useless.
+    off = expand(np.where(moved > 0.01, np.inf, moved))
+    quotient = lambda q: (q, 2 * eps * mag / s + off * np.abs(q))
+    central = _tableau(*quotient((plus - minus) / (2 * s)), power=2)
+    forward = _tableau(*quotient((plus - center) / s), power=1)
+    backward = _tableau(*quotient((center - minus) / s), power=1)
+    second = _tableau((plus + minus - 2 * center) / (s * s),
+                      8 * eps * mag / (s * s) + off * np.abs(plus + minus) / (s * s),
+                      power=2)
     return {
         "center": center,
         "central": central[0],
@@ -109,13 +148,15 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
     return map_over(at, offsets, eager=eager)
 
 
-def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float) -> dict:
+def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
+                    moved: np.ndarray | None = None) -> dict:
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
 
-    ``values`` is (pairs, 2 levels + 1, ...) and ``steps`` (pairs, levels).
+    ``values`` is (pairs, 2 levels + 1, ...), ``steps`` and ``moved`` (pairs, levels).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return summarize_stencil(np.swapaxes(values, 0, 1), np.swapaxes(steps, 0, 1), eps)
+        return summarize_stencil(np.swapaxes(values, 0, 1), np.swapaxes(steps, 0, 1), eps,
+                                 None if moved is None else np.swapaxes(moved, 0, 1))
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:
@@ -126,6 +167,7 @@ def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list
 
 _ANALYTIC = frozenset(
     """add sub mul div neg exp exp2 log log1p expm1 sin cos tan tanh sinh cosh logistic sqrt
+    atan asin acos atanh asinh acosh
     rsqrt cbrt integer_pow pow square dot_general reduce_sum reduce_prod cumsum cumprod
     broadcast_in_dim reshape transpose squeeze expand_dims slice dynamic_slice
     dynamic_update_slice concatenate pad copy copy_p rev select_n iota gather scatter-add

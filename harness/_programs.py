@@ -25,7 +25,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from . import _differences
+from . import _differences, _magnitudes
 
 MODE_NAMES = {"fwd": "JVP", "rev": "VJP"}
 PIECES = ("jvp", "vjp", "grad", "holomorphic_grad")
@@ -187,6 +187,11 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
     def run(fixed, inner, points, directions, steps, sigma, diff, tangents, cotangents):
         out = {(key, piece, "x64"): value for (key, piece), value in
                ad_in_float64(diff, fixed, inner, tangents, cotangents).items()}
+        for level in levels:
+            h = level_function(base, level, fixed, inner[level.key])
+            magnitude = _magnitudes.absolute_jvp(h, diff, tangents[level.key])
+            if magnitude is not None:
+                out[(level.key, "magnitude", "x64")] = magnitude
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
             one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
