@@ -77,23 +77,45 @@ def displacement_error(x: Sequence[Any], t: Sequence[Any], steps: np.ndarray) ->
     """
     worst = np.zeros(steps.shape)
     for xv, tv in zip(x, t):
-        xv, tv = np.asarray(xv), np.asarray(tv)
+        xv, tv = np.asarray(xv).reshape(-1), np.asarray(tv).reshape(-1)
         moving = tv != 0
         if not np.any(moving):
             continue
-        xs, ts = xv[moving], tv[moving]
-        for i, s in enumerate(steps):
-            for sign in (1.0, -1.0):
-                wanted = sign * s * ts
-                realized = (xs + wanted) - xs
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    rel = np.max(np.abs(realized - wanted) / np.abs(wanted))
-                worst[i] = max(worst[i], rel if np.isfinite(rel) else 1.0)
+        xs, ts = xv[moving][None, :], tv[moving][None, :]
+        for sign in (1.0, -1.0):
+            wanted = sign * steps[:, None] * ts
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                rel = np.max(np.abs(((xs + wanted) - xs) - wanted) / np.abs(wanted), axis=1)
+            worst = np.maximum(worst, np.where(np.isfinite(rel), rel, 1.0))
     return worst
 
 
+class Summary(dict):
+    """Estimates from one stencil. The one-sided and second differences, needed only where AD
+    disagrees with the central estimate or for the curvature length, are computed on first use.
+    """
+
+    def __init__(self, ready: dict, later: dict[str, Callable[[], dict]]):
+        super().__init__(ready)
+        self._later = later  # name -> function computing the group that holds it
+
+    def __missing__(self, key):
+        compute = self._later.get(key)
+        if compute is None:
+            raise KeyError(key)
+        group = compute()
+        for name in group:
+            self._later.pop(name, None)
+        self.update(group)
+        return dict.__getitem__(self, key)
+
+
+SIDES = ("forward", "forward_err", "backward", "backward_err")
+LATER = SIDES + ("second",)
+
+
 def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
-                      moved: np.ndarray | None = None) -> dict:
+                      moved: np.ndarray | None = None) -> Summary:
     """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
 
     Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
@@ -112,21 +134,24 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     off = expand(np.where(moved > 0.01, np.inf, moved))
     quotient = lambda q: (q, 2 * eps * mag / s + off * np.abs(q))
     central = _tableau(*quotient((plus - minus) / (2 * s)), power=2)
-    forward = _tableau(*quotient((plus - center) / s), power=1)
-    backward = _tableau(*quotient((center - minus) / s), power=1)
-    second = _tableau((plus + minus - 2 * center) / (s * s),
-                      8 * eps * mag / (s * s) + off * np.abs(plus + minus) / (s * s),
-                      power=2)
-    return {
-        "center": center,
-        "central": central[0],
-        "central_err": central[1],
-        "forward": forward[0],
-        "forward_err": forward[1],
-        "backward": backward[0],
-        "backward_err": backward[1],
-        "second": second[0],
-    }
+
+    def sides() -> dict:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            forward = _tableau(*quotient((plus - center) / s), power=1)
+            backward = _tableau(*quotient((center - minus) / s), power=1)
+        return {"forward": forward[0], "forward_err": forward[1], "backward": backward[0],
+                "backward_err": backward[1]}
+
+    def second() -> dict:
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            value, _ = _tableau((plus + minus - 2 * center) / (s * s),
+                                8 * eps * mag / (s * s) + off * np.abs(plus + minus) / (s * s),
+                                power=2)
+        return {"second": value}
+
+    later = {name: sides for name in SIDES}
+    later["second"] = second
+    return Summary({"center": center, "central": central[0], "central_err": central[1]}, later)
 
 
 def map_over(fn: Callable, *batched, eager: bool):

@@ -31,17 +31,26 @@ def max_abs(leaves: Sequence[np.ndarray]) -> float:
     return max((float(np.max(np.abs(v))) for v in leaves if np.size(v)), default=0.0)
 
 
-@dataclasses.dataclass
 class Estimate:
-    """The oracle's directional derivative of one output leaf along one direction."""
+    """The oracle's directional derivative of one output leaf along one direction.
 
-    value: np.ndarray
-    error: np.ndarray
-    center: np.ndarray
-    kink: np.ndarray
-    disagree: np.ndarray
-    one_sided: tuple[tuple[np.ndarray, np.ndarray], ...]
-    oracle: str
+    ``kink``, ``disagree`` and ``one_sided`` may be given as functions: they are needed only
+    where AD and the central estimate disagree, and are computed on first use.
+    """
+
+    def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str):
+        self.value, self.error, self.center, self.oracle = value, error, center, oracle
+        self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
+
+    def _get(self, name: str):
+        value = self._lazy[name]
+        if callable(value):
+            value = self._lazy[name] = value()
+        return value
+
+    kink = property(lambda self: self._get("kink"))
+    disagree = property(lambda self: self._get("disagree"))
+    one_sided = property(lambda self: self._get("one_sided"))
 
 
 def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Estimate:
@@ -51,13 +60,20 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Esti
     than a millionth of the largest derivative in the leaf.
     """
     value, error = fd["central"][pair], fd["central_err"][pair]
-    fwd, fwd_err = fd["forward"][pair], fd["forward_err"][pair]
-    bwd, bwd_err = fd["backward"][pair], fd["backward_err"][pair]
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.abs(fwd - bwd)
-        largest = np.max(np.where(np.isfinite(value), np.abs(value), 0.0), initial=0.0)
-        kink = np.isfinite(gap) & (gap > 4 * (fwd_err + bwd_err) + KINK_RELATIVE * np.maximum(
-            np.maximum(np.abs(fwd), np.abs(bwd)), largest))
+    largest = np.max(np.where(np.isfinite(value), np.abs(value), 0.0), initial=0.0)
+
+    def kink():
+        fwd, fwd_err = fd["forward"][pair], fd["forward_err"][pair]
+        bwd, bwd_err = fd["backward"][pair], fd["backward_err"][pair]
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = np.abs(fwd - bwd)
+            return np.isfinite(gap) & (gap > 4 * (fwd_err + bwd_err) + KINK_RELATIVE * (
+                np.maximum(np.maximum(np.abs(fwd), np.abs(bwd)), largest)))
+
+    def one_sided():
+        return ((fd["forward"][pair], fd["forward_err"][pair]),
+                (fd["backward"][pair], fd["backward_err"][pair]))
+
     disagree = np.zeros(value.shape, bool)
     oracle = f"central differences with Richardson extrapolation ({source})"
     if cs is not None:
@@ -70,15 +86,16 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Esti
             # the part of their gap the differences cannot resolve is charged to it.
             step_err = np.fmax(step_err, np.where(np.isfinite(value), np.fmin(gap, error), 0.0))
         use = np.isfinite(step) & (agree | ~np.isfinite(value))
-        disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~kink
+        disagree = np.isfinite(step) & np.isfinite(value) & ~agree
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
         if np.any(use):
             oracle = f"complex step, confirmed by central differences ({source})"
     # No usable step at all (every quotient non-finite or off its displacement): no estimate.
     value = np.where(np.isfinite(error), value, np.nan)
-    return Estimate(value, error, fd["center"][pair], kink, disagree,
-                    ((fwd, fwd_err), (bwd, bwd_err)), oracle)
+    estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle)
+    estimate._lazy["disagree"] = lambda: disagree & ~estimate.kink
+    return estimate
 
 
 def add_estimates(parts: Sequence[Estimate]) -> Estimate:
@@ -89,10 +106,10 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
     total = lambda get: sum(get(p) for p in parts)
     return Estimate(
         total(lambda p: p.value), total(lambda p: p.error), first.center,
-        np.logical_or.reduce([p.kink for p in parts]),
-        np.logical_or.reduce([p.disagree for p in parts]),
-        tuple((total(lambda p, i=i: p.one_sided[i][0]), total(lambda p, i=i: p.one_sided[i][1]))
-              for i in range(len(first.one_sided))),
+        lambda: np.logical_or.reduce([p.kink for p in parts]),
+        lambda: np.logical_or.reduce([p.disagree for p in parts]),
+        lambda: tuple((total(lambda p, i=i: p.one_sided[i][0]),
+                       total(lambda p, i=i: p.one_sided[i][1])) for i in range(2)),
         first.oracle + ", summed over parts of t of different scale")
 
 
@@ -170,17 +187,22 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     got = np.asarray(got, dtype=np.result_type(got, np.float64))
     rounding_amount = rounding.amount
     budget = ORACLE_SAFETY * est.error + rounding_amount
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         err = np.abs(got - est.value)
         within = err <= budget
-        matches_side = np.zeros(err.shape, bool)
-        for side, side_err in est.one_sided:
-            matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
         ratio = np.where(budget > 0, err / budget, np.where(err > 0, np.inf, 0.0))
     oracle_undefined = ~np.isfinite(est.value)
-    at_kink = est.kink & ~within
-    fails = ~within & ~oracle_undefined & ~(est.kink & matches_side) & ~at_kink & ~est.disagree
-    unsure = oracle_undefined | (at_kink & ~matches_side) | (est.disagree & ~within)
+    if np.all(within):
+        kink = matches_side = disagree = np.zeros(err.shape, bool)
+    else:
+        kink, disagree = est.kink, est.disagree
+        matches_side = np.zeros(err.shape, bool)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for side, side_err in est.one_sided:
+                matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
+    at_kink = kink & ~within
+    fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
+    unsure = oracle_undefined | (at_kink & ~matches_side) | (disagree & ~within)
     status = _status(fails, unsure)
     if got.size == 0:
         return Check(prop, chain, order, PASSED, leaf, note="empty leaf")
@@ -194,12 +216,12 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     if status == INCONCLUSIVE:
         if oracle_undefined[index]:
             note = "the oracle is not finite here: the function is not differentiable at this point"
-        elif est.kink[index]:
+        elif kink[index]:
             note = ("one-sided derivatives differ here (a kink): AD matches neither one-sided "
                     "derivative nor their average")
         else:
             note = "complex step and finite differences disagree beyond their error estimates"
-    elif status == PASSED and np.any(est.kink & ~within):
+    elif status == PASSED and np.any(kink & ~within):
         note = "matches a one-sided derivative where the function has a kink"
     elif status == PASSED and np.any(np.asarray(rounding.measured) > 0.01 * rounding.scale):
         where = np.argmax(np.broadcast_to(rounding.measured, got.shape) - 0.01 * rounding.scale)

@@ -98,8 +98,13 @@ def _run(jaxpr, consts: Sequence, inputs: Sequence) -> list:
 
 def absolute_jvp(h: Callable, x: Sequence, t: Sequence) -> list | None:
     """|J| |t| of ``h`` at ``x`` along the computation, one array per output leaf, or None."""
+    _, linear = jax.linearize(h, x)
+    return absolute_linear(linear, t)
+
+
+def absolute_linear(linear: Callable, t: Sequence) -> list | None:
+    """|J| |t| for ``linear``, a function from ``jax.linearize``; None where unsupported."""
     try:
-        _, linear = jax.linearize(h, x)
         closed = jax.make_jaxpr(linear)(list(t))
         magnitudes = [("lin", jnp.abs(jnp.asarray(v)).astype(_real_dtype(jnp.asarray(v).dtype)))
                       for v in t]

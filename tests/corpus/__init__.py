@@ -2,7 +2,9 @@
 must pass."""
 
 from ._case import Case as Case
+from ._points import draws as draws
+from ._points import is_eager as is_eager
 from .correct import CORRECT as CORRECT
 from .mutants import MUTANTS as MUTANTS
 
-__all__ = ["CORRECT", "MUTANTS", "Case"]
+__all__ = ["CORRECT", "MUTANTS", "Case", "draws", "is_eager"]

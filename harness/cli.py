@@ -1,0 +1,215 @@
+"""The ``adharness`` command line.
+
+``adharness verify`` runs ``harness.search`` over the built-in catalog, one search per entry and
+dtype, prints a line as each finishes, then a summary and the full report of every failure::
+
+    adharness verify                              # everything, 25 examples each
+    adharness verify --only 'seed.*' --dtype float32 --max-examples 100
+    adharness verify --list                       # what would run
+    adharness verify --report verify.json         # also a JSON summary
+
+Exit status: 0 when nothing failed, 1 when a derivative failed or an entry could not be checked,
+2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fnmatch
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from importlib import metadata
+
+import harness
+from harness.catalog import ENTRIES, Entry
+
+ERROR = "error"
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one search of one catalog entry at one dtype found."""
+
+    name: str
+    dtype: str
+    verdict: str
+    examples: int
+    seconds: float
+    failures: str = ""
+    error: str = ""
+
+
+def _version() -> str:
+    try:
+        return metadata.version("adharness")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="adharness", description="Property-based verification of JAX derivatives."
+    )
+    parser.add_argument("--version", action="version", version=f"adharness {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    verify = commands.add_parser(
+        "verify", help="check every catalog function's derivatives",
+        description="Search each catalog entry, at each of its dtypes, for wrong derivatives.",
+    )
+    verify.add_argument("--max-examples", type=_positive, default=25, metavar="N",
+                        help="points to try per entry and dtype (default 25)")
+    verify.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="Hypothesis seed; the same seed replays the same run (default 0)")
+    verify.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                        help="entries to run: an exact name, a substring or a shell pattern "
+                             "such as 'seed.*' (repeatable)")
+    verify.add_argument("--dtype", action="append", default=[], metavar="NAME",
+                        help="dtypes to run, e.g. float32 (repeatable)")
+    verify.add_argument("--order", type=_positive, metavar="K",
+                        help="check at most this derivative order (default: each entry's own)")
+    verify.add_argument("--list", action="store_true", help="list the selected entries and exit")
+    verify.add_argument("--report", metavar="FILE", help="write a JSON summary to FILE")
+    verify.add_argument("--force", action="store_true", help="let --report overwrite FILE")
+    verify.set_defaults(subparser=verify)
+    return parser
+
+
+def _matches(name: str, pattern: str) -> bool:
+    return pattern in name or fnmatch.fnmatchcase(name, pattern)
+
+
+def _select(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[tuple[Entry, str]]:
+    entries = list(ENTRIES)
+    if args.only:
+        chosen = set()
+        for pattern in args.only:
+            exact = [e.name for e in entries if e.name == pattern]
+            found = exact or [e.name for e in entries if _matches(e.name, pattern)]
+            if not found:
+                parser.error(f"--only {pattern!r} matches no catalog entry; "
+                             "see 'adharness verify --list' for the names")
+            chosen.update(found)
+        entries = [e for e in entries if e.name in chosen]
+    known = {dtype for e in ENTRIES for dtype in e.dtypes}
+    for dtype in args.dtype:
+        if dtype not in known:
+            parser.error(f"--dtype {dtype!r} is not a catalog dtype; "
+                         f"choose from {', '.join(sorted(known))}")
+    selected = [(e, d) for e in entries for d in e.dtypes if not args.dtype or d in args.dtype]
+    if not selected:
+        parser.error("no catalog entry has the chosen dtypes")
+    return selected
+
+
+def _run_one(entry: Entry, dtype: str, args: argparse.Namespace) -> Outcome:
+    order = min(entry.order, args.order) if args.order else entry.order
+    start = time.perf_counter()
+    try:
+        report = harness.search(
+            entry.fn, *entry.arguments(dtype), order=order, holomorphic=entry.holomorphic,
+            max_examples=args.max_examples, seed=args.seed,
+        )
+    except harness.InvalidArgument as error:
+        return Outcome(entry.name, dtype, ERROR, 0, time.perf_counter() - start, error=str(error))
+    return Outcome(entry.name, dtype, report.verdict, report.examples,
+                   time.perf_counter() - start, failures=str(report) if report.failures else "")
+
+
+def _line(o: Outcome) -> str:
+    return f"{o.name:<28} {o.dtype:<11} {o.verdict:<13} {o.examples:>8} {o.seconds:>8.2f}s"
+
+
+def _check_report_path(path: str, force: bool, parser: argparse.ArgumentParser) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        parser.error(f"--report {path!r} is a folder; name a file")
+    if os.path.exists(path) and not force:
+        parser.error(f"--report {path!r} exists; pass --force to overwrite it")
+    if not os.path.isdir(folder):
+        parser.error(f"--report {path!r}: folder {folder!r} does not exist")
+
+
+def _write_report(path: str, outcomes: list[Outcome], args: argparse.Namespace,
+                  seconds: float) -> None:
+    summary = {
+        "adharness": _version(), "seed": args.seed, "max_examples": args.max_examples,
+        "order": args.order, "seconds": round(seconds, 3),
+        "results": [dataclasses.asdict(o) | {"seconds": round(o.seconds, 3)} for o in outcomes],
+    }
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".adharness-", suffix=".json.tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            json.dump(summary, file, indent=2)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``adharness verify``; returns the exit status."""
+    selected = _select(args, parser)
+    if args.list:
+        for entry in dict.fromkeys(e for e, _ in selected):
+            dtypes = ",".join(d for e, d in selected if e is entry)
+            flags = f"order {entry.order}" + (", holomorphic" if entry.holomorphic else "")
+            print(f"{entry.name:<28} {dtypes:<22} {flags:<20} {entry.why}".rstrip())
+        return 0
+    if args.report:
+        _check_report_path(args.report, args.force, parser)
+    print(f"{'entry':<28} {'dtype':<11} {'verdict':<13} {'examples':>8} {'time':>9}", flush=True)
+    start = time.perf_counter()
+    outcomes = []
+    for entry, dtype in selected:
+        outcome = _run_one(entry, dtype, args)
+        outcomes.append(outcome)
+        print(_line(outcome), flush=True)
+        if outcome.error:
+            print(f"  error: {entry.name} ({dtype}) could not be checked: {outcome.error}",
+                  flush=True)
+    seconds = time.perf_counter() - start
+    counts = {v: sum(o.verdict == v for o in outcomes)
+              for v in ("passed", "failed", "inconclusive", ERROR)}
+    print(f"\n{counts['passed']} passed, {counts['failed']} failed, "
+          f"{counts['inconclusive']} inconclusive, {counts[ERROR]} errors "
+          f"in {seconds:.1f}s", flush=True)
+    for outcome in outcomes:
+        if outcome.failures:
+            print(f"\n{outcome.name} ({outcome.dtype}):\n{outcome.failures}", flush=True)
+    if args.report:
+        _write_report(args.report, outcomes, args, seconds)
+        print(f"\nwrote {args.report}", flush=True)
+    return 1 if counts["failed"] or counts[ERROR] else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``adharness`` console script; returns the exit status instead of exiting."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        return verify(args, args.subparser)
+    except SystemExit as exit:
+        return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
