@@ -1,4 +1,4 @@
-"""Validate the function and arguments a caller hands in, and split out the differentiable leaves."""
+"""Validate the function and arguments a caller hands in; split out the differentiable leaves."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ class Arguments:
 
     @property
     def static_key(self) -> tuple:
-        return tuple((i, v) for i, (v, k) in enumerate(zip(self.values, self.kinds)) if k == "static")
+        pairs = enumerate(zip(self.values, self.kinds))
+        return tuple((i, v) for i, (v, k) in pairs if k == "static")
 
     def rebuild(self, diff: Sequence[Any], fixed: Sequence[Any]) -> tuple:
         """The positional arguments with ``diff`` and ``fixed`` leaves put back in place."""

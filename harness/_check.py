@@ -15,6 +15,7 @@ from ._arguments import (
     flatten_arguments,
     float64_twin,
     is_differentiable_dtype,
+    leaf_function,
     validate_callable,
     validate_holomorphic,
     validate_order_and_modes,
@@ -32,7 +33,8 @@ from ._reproduce import function_name, reproduce_snippet
 
 RETRY_LADDERS = 3
 # Relative rounding grows from one derivative to the next (each one differentiates rounded
-# values of the last); measured on the correct corpus it grew by up to 6x per order (0.5 (tanh(x / 2) + 1) in float64).
+# values of the last); on the correct corpus it grew by up to 6x per order, in the float64
+# 0.5 (tanh(x / 2) + 1).
 INHERITED_GROWTH = 8.0
 # Below a few times the smallest normal number, values are subnormal noise.
 SUBNORMAL_FLOOR = 4.0
@@ -198,9 +200,10 @@ class _Run:
         except TypeError:
             self.key = None
         keep_t = tuple(keep)
+        flat = leaf_function(fn, arguments)
 
-        def base(xs, fx, _flat=_leaf_function(fn, arguments)):
-            outs = _flat(xs, fx)
+        def base(xs, fx):
+            outs = flat(xs, fx)
             return [outs[i] for i in keep_t]
 
         self.base = _programs.PROGRAMS.get(
@@ -464,12 +467,6 @@ def _problem_check(prop: str, chain: str, order: int, piece: str, error: BaseExc
     if _programs.mode_unavailable(error):
         return Check(prop, chain, order, SKIPPED, note=f"mode unavailable ({text})")
     return Check(prop, chain, order, FAILED, note=f"computing the {piece.upper()} raised {text}")
-
-
-def _leaf_function(fn, arguments):
-    from ._arguments import leaf_function
-
-    return leaf_function(fn, arguments)
 
 
 SCALE_DECADES = 4

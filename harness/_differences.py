@@ -185,7 +185,7 @@ def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:
-    """``Im h(x + i sigma t) / sigma`` per output leaf: a difference quotient with no cancellation."""
+    """``Im h(x + i sigma t) / sigma`` per output leaf: a quotient with no cancellation."""
     z = [xi.astype(jnp.complex128) + 1j * sigma * ti for xi, ti in zip(x, t)]
     return [jnp.imag(out) / sigma for out in h(z)]
 

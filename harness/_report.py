@@ -135,7 +135,8 @@ class Report:
             if group
         )
         lines = [
-            f"derivative check of {self.function}: {self.verdict.upper()} ({counts or 'no checks'})",
+            f"derivative check of {self.function}: {self.verdict.upper()} "
+            f"({counts or 'no checks'})",
             f"  order {self.order}, modes {self.modes}, holomorphic={self.holomorphic}, "
             f"seed {self.seed}, backend {self.backend}"
             + (f", {self.examples} examples" if self.examples != 1 else ""),

@@ -1,0 +1,1 @@
+"""Reports built with pandas from benchmark results (tables and plots)."""
