@@ -563,7 +563,8 @@ class _LevelJudge:
     def estimate(self, leaf: int, role) -> _judge.Estimate:
         """The oracle along one direction: the sum over its parts (see ``_split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
-        parts = [_judge.estimate(self.fd[leaf], cs, p, source=self.source)
+        parts = [_judge.estimate(self.fd[leaf], cs, p, source=self.source,
+                                 complex_step=self.run.complex_step_size())
                  for p in self.role_pairs[role]]
         return _judge.add_estimates(parts)
 

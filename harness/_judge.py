@@ -53,7 +53,11 @@ class Estimate:
     one_sided = property(lambda self: self._get("one_sided"))
 
 
-def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Estimate:
+UNDERFLOW_GUARD = 1e-280
+
+
+def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
+             complex_step: float = 1e-20) -> Estimate:
     """Combine the central, one-sided and complex-step estimates of one (point, direction).
 
     A kink is where the one-sided derivatives differ by more than their errors and by more
@@ -78,6 +82,8 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str) -> Esti
     oracle = f"central differences with Richardson extrapolation ({source})"
     if cs is not None:
         step = cs[pair]
+        # An imaginary part near the underflow threshold has lost its digits.
+        step = np.where(np.abs(step) * complex_step >= UNDERFLOW_GUARD, step, np.nan)
         step_err = 16 * EPS64 * np.abs(step)
         with np.errstate(invalid="ignore"):
             gap = np.abs(step - value)

@@ -32,8 +32,11 @@ class _Tally:
     inconclusive: int = 0
     worst: dict = dataclasses.field(default_factory=dict)
     last: Report | None = None
+    found: bool = False
 
     def add(self, report: Report) -> None:
+        if self.found:  # shrinking replays variations of the failure: not new examples
+            return
         self.examples += 1
         self.last = report
         if report.inconclusive:
@@ -128,6 +131,7 @@ def search(
             hypothesis.reject()
         tally.add(report)
         if not report.ok:
+            tally.found = True
             raise _Found(report)
 
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import pathlib
 import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -130,9 +131,12 @@ def test_an_entry_the_harness_cannot_use_is_an_error_not_a_traceback(monkeypatch
     assert "Traceback" not in out
 
 
-@pytest.mark.skipif(shutil.which("adharness") is None, reason="console script not installed")
+SCRIPT = pathlib.Path(sys.executable).parent / "adharness"
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="console script not installed for this Python")
 def test_console_script():
-    done = subprocess.run(["adharness", "verify", "--only", "seed.tanh", "--max-examples", "2"],
+    done = subprocess.run([str(SCRIPT), "verify", "--only", "seed.tanh", "--max-examples", "2"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "seed.tanh" in done.stdout and "2 passed, 0 failed" in done.stdout

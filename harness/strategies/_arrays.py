@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-import ml_dtypes
+import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
@@ -68,7 +68,7 @@ from harness._errors import InvalidArgument
 
 __all__ = ["arrays"]
 
-_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+_BFLOAT16 = np.dtype(jnp.bfloat16)
 _FLOAT_DTYPES = (np.dtype(np.float16), _BFLOAT16, np.dtype(np.float32), np.dtype(np.float64))
 _COMPONENT = {np.dtype(np.complex64): np.dtype(np.float32),
               np.dtype(np.complex128): np.dtype(np.float64)}
@@ -374,7 +374,7 @@ class _FloatDomain:
     @classmethod
     def make(cls, dt: np.dtype, min_value: float | None, max_value: float | None,
              ) -> _FloatDomain:
-        finfo = ml_dtypes.finfo(dt)
+        finfo = jnp.finfo(dt)
         largest = float(finfo.max)
         for name, value in (("min_value", min_value), ("max_value", max_value)):
             if value is not None and not abs(value) <= largest:
