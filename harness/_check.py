@@ -206,9 +206,10 @@ class _Run:
             outs = flat(xs, fx)
             return [outs[i] for i in keep_t]
 
-        self.base = _programs.PROGRAMS.get(
-            None if self.key is None else ("base",) + self.key, lambda: base
-        )
+        self.python_base = base
+        self.base = base if eager else _programs.PROGRAMS.get(
+            None if self.key is None else ("base",) + self.key,
+            lambda: _programs.traced(base, diff, fixed))
         self.eager = eager
         self.low_precision = any(
             np.dtype(float64_twin(d)) != np.dtype(d)
@@ -352,12 +353,14 @@ class _Run:
                            for dirs in v] for k, v in inner.items()}
             diff64 = [x[0] for x in points[self.levels[0].key]]
             try:
-                cs = _programs.PROGRAMS.get(
-                    None if self.key is None else ("cs",) + self.key,
-                    lambda: _programs.complex_step_applies(self.base, diff64, fixed64))
+                cs = True
                 source, eps = "float64 copy", float(np.finfo(np.float64).eps)
+                base64 = self.python_base if self.eager else _programs.PROGRAMS.get(
+                    None if self.key is None else ("base64",) + self.key,
+                    lambda: _programs.traced(self.python_base, diff64, fixed64))
                 stats = self._oracle_runs(levels, plan, pairs, fixed64, inner64, points,
-                                          directions, eps, cs, (diff64,) + ad_args64)
+                                          directions, eps, cs, (diff64,) + ad_args64,
+                                          base=base64)
             except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
                 self.notes.append(
                     f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
@@ -376,12 +379,16 @@ class _Run:
         return pairs, stats, source
 
     def _oracle_runs(self, levels, plan, pairs, fixed, inner, points, directions, eps, cs,
-                     ad_args, inside_x64=True):
+                     ad_args, inside_x64=True, base=None):
         plan_key = tuple(sorted(plan.items()))
         program = _programs.PROGRAMS.get(
             None if self.key is None else ("oracle", cs, inside_x64, plan_key) + self.key,
-            lambda: _programs.oracle_program(self.base, levels, plan, eager=self.eager,
-                                             complex_step=cs, measure=self.low_precision))
+            lambda: _programs.oracle_program(
+                base or self.base, levels, plan, eager=self.eager,
+                measure=self.low_precision,
+                optional={k: tuple(i for i, p in enumerate(v)
+                                   if isinstance(p[0], tuple) and p[0][0] == "signs")
+                          for k, v in pairs.items()}))
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
             steps = {
@@ -389,23 +396,42 @@ class _Run:
                                                  start=attempt * _differences.LADDER_LEVELS)
                              for p in v]) for k, v in pairs.items()
             }
-            raw = jax.device_get(program(fixed, inner, points, directions, steps,
-                                         self.complex_step_size(), *ad_args))
+            raw = jax.device_get(program(fixed, inner, points, directions, steps, *ad_args))
             moved = {
                 k: np.stack([_differences.displacement_error(p[1], p[2], steps[k][i])
                              for i, p in enumerate(v)]) for k, v in pairs.items()
             }
+            used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in pairs}
             result = {
                 key: value if len(key) == 3 or key[1] == "cs" else [
-                    _differences.summarize_pairs(np.asarray(v), steps[key[0]], eps,
-                                                 moved[key[0]])
+                    _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
+                                                 eps, moved[key[0]][used[key[0]]])
                     for v in value]
                 for key, value in raw.items()
             }
             merged = result if merged is None else _merge(merged, result)
             if not _unresolved(merged):
                 break
+        root = self.levels[0].key
+        if cs is not False and root in pairs and _poorly_resolved(merged[(root, "fd")]):
+            self._add_complex_step(merged, pairs[root], used[root], fixed)
         return merged
+
+    def _add_complex_step(self, stats, pairs, used, fixed) -> None:
+        """The complex step, where f is real-analytic and finite differences struggle."""
+        applies = _programs.PROGRAMS.get(
+            None if self.key is None else ("cs",) + self.key,
+            lambda: _programs.complex_step_applies(self.python_base, pairs[0][1], fixed))
+        if not applies:
+            return
+        program = _programs.PROGRAMS.get(
+            None if self.key is None else ("cs program",) + self.key,
+            lambda: _programs.complex_step_program(self.python_base, eager=self.eager))
+        stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
+        chosen = [pairs[i] for i in used]
+        stats[(self.levels[0].key, "cs")] = jax.device_get(program(
+            fixed, stack([p[1] for p in chosen]), stack([p[2] for p in chosen]),
+            self.complex_step_size()))
 
     def complex_step_size(self) -> float:
         """Imaginary step: 1e-20 of the smallest nonzero |x_j| (at most 1), never subnormal."""
@@ -442,7 +468,9 @@ class _Run:
                 checks += self._problem_checks([level], problems)
                 continue
             parent = relative.get(_programs.Level(level.chain[:-1]).key) if level.chain else None
-            judge = _LevelJudge(self, level, ad, problems, pairs[level.key], stats, source,
+            used = stats[(level.key, "pairs", "x64")]
+            judge = _LevelJudge(self, level, ad, problems,
+                                [pairs[level.key][i] for i in used], stats, source,
                                 tangents[level.key], cotangents[level.key], parent)
             checks += judge.checks()
             relative[level.key] = judge.relative
@@ -526,6 +554,17 @@ def _merge(old: dict, new: dict) -> dict:
             leaves.append(_differences.Summary(ready, later))
         out[key] = leaves
     return out
+
+
+def _poorly_resolved(leaves) -> bool:
+    """Whether finite differences left some estimate missing or worse than 1e-6 relative."""
+    for leaf in leaves:
+        value, err = leaf["central"], leaf["central_err"]
+        with np.errstate(invalid="ignore"):
+            weak = ~np.isfinite(value) | ~np.isfinite(err) | (err > 1e-6 * np.abs(value))
+        if np.any(weak):
+            return True
+    return False
 
 
 def _unresolved(stats: dict) -> bool:

@@ -23,7 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.extend.core
 import jax.numpy as jnp
+import numpy as np
 
 from . import _differences, _magnitudes
 
@@ -96,6 +98,18 @@ def level_function(base: Callable, level: Level, fixed, inner) -> Callable:
     for mode, direction in zip(level.chain, inner):
         h = _derive(h, mode, direction)
     return h
+
+
+def traced(base: Callable, diff, fixed) -> Callable:
+    """``base`` replayed from its jaxpr at these shapes and dtypes.
+
+    Every check differentiates ``base`` a dozen times over (JVPs, VJPs, linearizations,
+    stencils); replaying one jaxpr is cheaper than re-running the caller's Python each time,
+    and means exactly the same (custom rules and ``stop_gradient`` are in the jaxpr).
+    """
+    closed = jax.make_jaxpr(base)(list(diff), list(fixed))
+    replay = jax.extend.core.jaxpr_as_fun(closed)
+    return lambda xs, fx: list(replay(*xs, *fx))
 
 
 def _scalar(h: Callable) -> Callable:
@@ -217,11 +231,18 @@ def float64_derivatives(h: Callable, diff, t, c, pieces: Sequence[str], *, measu
 
 
 def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
-                   *, eager: bool, complex_step: bool, measure: bool) -> Callable:
-    """Stencil values (and complex steps) for every (point, direction) pair of every level,
-    with the magnitudes and float64 derivatives of ``float64_derivatives``."""
+                   *, eager: bool, measure: bool,
+                   optional: dict[str, tuple[int, ...]] | None = None) -> Callable:
+    """Stencil values for every (point, direction) pair of every level,
+    with the magnitudes and float64 derivatives of ``float64_derivatives``.
 
-    def run(fixed, inner, points, directions, steps, sigma, diff, tangents, cotangents):
+    ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
+    at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
+    that ran.
+    """
+    optional = optional or {}
+
+    def run(fixed, inner, points, directions, steps, diff, tangents, cotangents):
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
@@ -229,18 +250,27 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
                                         plan[level.key], measure=measure)
             for piece, value in found.items():
                 out[(level.key, piece, "x64")] = value
-        for level in levels:
-            h = level_function(base, level, fixed, inner[level.key])
+            count = jax.tree_util.tree_leaves(points[level.key])[0].shape[0]
+            skip = optional.get(level.key, ()) if "magnitude" in found else ()
+            used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
+            out[(level.key, "pairs", "x64")] = used
+            pick = lambda tree, used=used: jax.tree_util.tree_map(lambda a: a[used], tree)
             one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
             out[(level.key, "fd")] = _differences.map_over(
-                one, points[level.key], directions[level.key], steps[level.key], eager=eager
-            )
-            if complex_step and not level.chain:
-                cs = lambda x, t, h=h: _differences.complex_step(h, x, t, sigma)
-                out[(level.key, "cs")] = _differences.map_over(
-                    cs, points[level.key], directions[level.key], eager=eager
-                )
+                one, pick(points[level.key]), pick(directions[level.key]),
+                pick(steps[level.key]), eager=eager)
         return out
+
+    return run if eager else compiled(run)
+
+
+def complex_step_program(base: Callable, *, eager: bool) -> Callable:
+    """``Im f(x + i sigma t) / sigma`` for a batch of (point, direction) pairs of ``f``."""
+
+    def run(fixed, points, directions, sigma):
+        h = lambda xs: base(xs, fixed)
+        one = lambda x, t: _differences.complex_step(h, x, t, sigma)
+        return _differences.map_over(one, points, directions, eager=eager)
 
     return run if eager else compiled(run)
 
