@@ -381,14 +381,17 @@ class _Run:
     def _oracle_runs(self, levels, plan, pairs, fixed, inner, points, directions, eps, cs,
                      ad_args, inside_x64=True, base=None):
         plan_key = tuple(sorted(plan.items()))
+        # Which pairs are sign flips depends on how the directions split by scale: part of the
+        # program's identity, since it decides at trace time which pairs to evaluate.
+        optional = {k: tuple(i for i, p in enumerate(v)
+                             if isinstance(p[0], tuple) and p[0][0] == "signs")
+                    for k, v in pairs.items()}
         program = _programs.PROGRAMS.get(
-            None if self.key is None else ("oracle", cs, inside_x64, plan_key) + self.key,
+            None if self.key is None else
+            ("oracle", cs, inside_x64, plan_key, tuple(sorted(optional.items()))) + self.key,
             lambda: _programs.oracle_program(
                 base or self.base, levels, plan, eager=self.eager,
-                measure=self.low_precision,
-                optional={k: tuple(i for i, p in enumerate(v)
-                                   if isinstance(p[0], tuple) and p[0][0] == "signs")
-                          for k, v in pairs.items()}))
+                measure=self.low_precision, optional=optional))
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
             steps = {

@@ -11,6 +11,7 @@ import pytest
 from jax import grad, random
 
 import harness
+from harness.catalog._seeds import INPUTS, TARGETS, loss, loss2, piecewise, squared_modulus
 
 # ---- tanh and its derivatives ------------------------------------------------------------
 
@@ -34,32 +35,9 @@ def test_check_passes_tanh_to_order_three():
 
 # ---- logistic regression -----------------------------------------------------------------
 
-INPUTS = jnp.array([[0.52, 1.12, 0.77],
-                    [0.88, -1.08, 0.15],
-                    [0.52, 0.06, -1.30],
-                    [0.74, -2.49, 1.39]])
-TARGETS = jnp.array([True, True, False, True])
 # What the cookbook printed, with the PRNG of its time.
 SEED_W_GRAD = [-0.16965583, -0.8774644, -1.4901346]
 SEED_B_GRAD = -0.29227245
-
-
-def sigmoid(x):
-    return 0.5 * (jnp.tanh(x / 2) + 1)
-
-
-def predict(W, b, inputs):
-    return sigmoid(jnp.dot(inputs, W) + b)
-
-
-def loss(W, b):
-    preds = predict(W, b, INPUTS)
-    label_probs = preds * TARGETS + (1 - preds) * (1 - TARGETS)
-    return -jnp.sum(jnp.log(label_probs))
-
-
-def loss2(params):
-    return loss(params["W"], params["b"])
 
 
 def draw_parameters():
@@ -136,11 +114,6 @@ def test_check_passes_logistic_regression_to_order_two(draw):
 Z = 3.0 + 4.0j
 
 
-def squared_modulus(z):
-    x, y = jnp.real(z), jnp.imag(z)
-    return x**2 + y**2
-
-
 def test_grad_of_real_function_of_complex_is_the_conjugate_convention():
     assert complex(grad(squared_modulus)(Z)) == pytest.approx(6 - 8j)
 
@@ -179,12 +152,6 @@ def test_check_passes_conjugate_when_not_claimed_holomorphic():
 
 
 # ---- Python control flow -----------------------------------------------------------------
-
-
-def piecewise(x):
-    if x > 0:
-        return 2 * x**3
-    return 3 * x
 
 
 @pytest.mark.parametrize(("x", "third"), [(-0.2058, 0.0), (0.2058, 12.0)],

@@ -398,3 +398,13 @@ def test_check_catches_a_wrong_rule_where_the_central_oracle_is_poor(x):
         return primal(v), 1.05 * slope(v) * dv
 
     assert not harness.check(wrong, (np.float64(x),)).ok
+
+
+def test_cached_programs_follow_how_the_directions_split():
+    # The second point splits its directions by element scale, the first does not: the same
+    # compiled oracle must not be reused with the first point's choice of pairs.
+    fn = lambda x: jnp.log(x)  # noqa: E731 - one function object for both calls
+    assert harness.check(fn, (np.float32([1.0, 2.0, 3.0]),)).ok
+    for seed in range(3):
+        report = harness.check(fn, (np.float32([1.0, 1.0, 1e6]),), seed=seed)
+        assert report.ok and not report.inconclusive, str(report)
