@@ -28,7 +28,7 @@ from ._budget import (
     lowest_precision,
 )
 from ._errors import InvalidArgument
-from ._report import FAILED, SKIPPED, Check, Report
+from ._report import FAILED, INCONCLUSIVE, SKIPPED, Check, Report
 from ._reproduce import function_name, reproduce_snippet
 
 RETRY_LADDERS = 3
@@ -111,9 +111,19 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
     diff = [jnp.asarray(x) for x in arguments.diff]
     fixed = [jnp.asarray(x) for x in arguments.fixed]
     call = lambda d, f: fn(*arguments.rebuild(d, f))
-    eager = False
+    eager, closed = False, None
     try:
-        out = jax.eval_shape(call, diff, fixed)
+        shape_key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
+                     _avals(diff) + _avals(fixed))
+        hash(shape_key)
+    except TypeError:
+        shape_key = None
+    try:
+        # One trace gives the output's structure and the jaxpr every later program replays;
+        # it is cached, so further points of the same shapes do not trace fn again.
+        closed, out = _programs.PROGRAMS.get(
+            None if shape_key is None else ("jaxpr",) + shape_key,
+            lambda: jax.make_jaxpr(call, return_shape=True)(diff, fixed))
     except Exception as error:  # noqa: BLE001 - sorted below
         eager = _programs.is_untraceable(error)
         out = None if eager else _undefined_report(error, arguments, report)
@@ -147,15 +157,16 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
                 "with holomorphic=False."
             )
     run = _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
-               int(order), modes, bool(holomorphic), tolerance, int(seed), eager)
+               int(order), modes, bool(holomorphic), tolerance, int(seed), eager, closed)
     notes += run.notes
     try:
         checks = run.checks()
     except _NotFinite as error:
         return Report(checks=(), notes=tuple(notes), undefined=str(error), **report)
-    report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
-                                            holomorphic=holomorphic, rtol=rtol, atol=atol,
-                                            seed=seed)
+    if any(c.status in (FAILED, INCONCLUSIVE) for c in checks):  # printed only then
+        report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
+                                                holomorphic=holomorphic, rtol=rtol, atol=atol,
+                                                seed=seed)
     return Report(checks=tuple(checks), notes=tuple(notes), **report)
 
 
@@ -185,7 +196,7 @@ class _Run:
     """One call of ``check``: the plan, the directions, the programs and the verdicts."""
 
     def __init__(self, fn, arguments, keep, out_paths, out_leaves, diff, fixed, order, modes,
-                 holomorphic, tolerance, seed, eager):
+                 holomorphic, tolerance, seed, eager, closed=None):
         self.arguments, self.diff, self.fixed = arguments, diff, fixed
         self.out_paths, self.out_leaves = out_paths, out_leaves
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
@@ -209,7 +220,8 @@ class _Run:
         self.python_base = base
         self.base = base if eager else _programs.PROGRAMS.get(
             None if self.key is None else ("base",) + self.key,
-            lambda: _programs.traced(base, diff, fixed))
+            lambda: _programs.replayed(closed, keep_t) if closed is not None
+            else _programs.traced(base, diff, fixed))
         self.eager = eager
         self.low_precision = any(
             np.dtype(float64_twin(d)) != np.dtype(d)

@@ -112,6 +112,12 @@ def traced(base: Callable, diff, fixed) -> Callable:
     return lambda xs, fx: list(replay(*xs, *fx))
 
 
+def replayed(closed, keep: Sequence[int]) -> Callable:
+    """The function of a traced jaxpr over (diff, fixed) leaves, keeping outputs ``keep``."""
+    replay = jax.extend.core.jaxpr_as_fun(closed)
+    return lambda xs, fx: [jnp.asarray(o) for i, o in enumerate(replay(*xs, *fx)) if i in keep]
+
+
 def _scalar(h: Callable) -> Callable:
     return lambda xs: h(xs)[0].reshape(())
 
