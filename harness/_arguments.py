@@ -29,11 +29,6 @@ def is_differentiable_dtype(dtype: Any) -> bool:
     return bool(jnp.issubdtype(dtype, jnp.inexact))
 
 
-def unit_roundoff(dtype: Any) -> float:
-    """Half the machine epsilon of ``dtype``; bfloat16 and float16 included."""
-    return float(jnp.finfo(dtype).eps) / 2
-
-
 def float64_twin(dtype: Any) -> np.dtype:
     """The 64-bit dtype an oracle evaluates a leaf of ``dtype`` in."""
     return _X64.get(np.dtype(dtype), np.dtype(dtype))

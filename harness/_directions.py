@@ -35,8 +35,3 @@ def normal_leaves(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndar
 def signs_like(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
     """Random +1/-1 per element, used to expose cancellation between Jacobian terms."""
     return [rng.choice(np.array([-1.0, 1.0]), size=np.shape(x)) for x in like]
-
-
-def uniform_like(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
-    """Uniform values in [-1, 1] per element (float64)."""
-    return [rng.uniform(-1.0, 1.0, size=np.shape(x)) for x in like]

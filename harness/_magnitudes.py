@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.extend.core
 import jax.numpy as jnp
-import numpy as np
 
 
 class _Unsupported(Exception):
@@ -96,12 +95,6 @@ def _run(jaxpr, consts: Sequence, inputs: Sequence) -> list:
     return [read(v) for v in jaxpr.outvars]
 
 
-def absolute_jvp(h: Callable, x: Sequence, t: Sequence) -> list | None:
-    """|J| |t| of ``h`` at ``x`` along the computation, one array per output leaf, or None."""
-    _, linear = jax.linearize(h, x)
-    return absolute_linear(linear, t)
-
-
 def absolute_linear(linear: Callable, t: Sequence) -> list | None:
     """|J| |t| for ``linear``, a function from ``jax.linearize``; None where unsupported."""
     try:
@@ -113,7 +106,3 @@ def absolute_linear(linear: Callable, t: Sequence) -> list | None:
         return None
     return [jnp.abs(jnp.asarray(v)) if kind == "lin" else jnp.zeros(jnp.shape(v))
             for kind, v in outs]
-
-
-def numpy_or_none(values) -> list | None:
-    return None if values is None else [np.asarray(v) for v in values]
