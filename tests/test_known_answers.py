@@ -11,7 +11,15 @@ import pytest
 from jax import grad, random
 
 import harness
-from harness.catalog._seeds import INPUTS, TARGETS, loss, loss2, piecewise, squared_modulus
+from harness.catalog._seeds import (
+    INPUTS,
+    TARGETS,
+    loss,
+    loss2,
+    piecewise,
+    piecewise_try,
+    squared_modulus,
+)
 
 # ---- tanh and its derivatives ------------------------------------------------------------
 
@@ -167,19 +175,10 @@ def test_check_passes_python_control_flow_eagerly_at_order_three(x):
     assert any("Python control flow" in note and "eagerly" in note for note in report.notes)
 
 
-def with_exception(x):
-    try:
-        if x < 3:
-            return 2 * x**3
-        raise ValueError
-    except ValueError:
-        return math.pi * x
-
-
 @pytest.mark.parametrize(("x", "slope"), [(4.0, math.pi), (1.0, 6.0)],
                          ids=["except-branch", "try-branch"])
 def test_check_passes_try_except_function(x, slope):
-    assert float(grad(with_exception)(x)) == pytest.approx(slope, rel=1e-6)
-    report = harness.check(with_exception, (np.float32(x),))
+    assert float(grad(piecewise_try)(x)) == pytest.approx(slope, rel=1e-6)
+    report = harness.check(piecewise_try, (np.float32(x),))
     assert report.ok and not report.inconclusive, str(report)
     assert any("eagerly" in note for note in report.notes)
