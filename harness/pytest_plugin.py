@@ -1,68 +1,126 @@
-"""The pytest plugin: a report header with the JAX setup, and the Hypothesis profile option.
+"""The pytest plugin: JAX backend and precision, Hypothesis profiles, markers, sharding, header.
 
-It imports nothing heavy until pytest calls it.
+Options (all ``--adh-``): ``--adh-profile dev|ci|thorough``, ``--adh-backend cpu|gpu|tpu``,
+``--adh-matmul-precision highest|high|default``, ``--adh-skip-slow``, ``--adh-shard I/N``.
+Markers: ``slow`` and ``accelerator`` (skipped on the CPU backend).
+
+Under pytest-xdist ``pytest_configure`` runs in the controller and in every worker with the same
+options, so each process selects the same backend, precision and profile; collection (and so the
+sharding, a hash of each node id) happens in the workers and gives every worker the same tests.
+There, unless XLA_PYTHON_CLIENT_PREALLOCATE or XLA_PYTHON_CLIENT_MEM_FRACTION is set, JAX's GPU
+memory preallocation is turned off so that the processes can share one GPU.
+
+Its modules import JAX only inside the hooks, never at import.
 """
 
 from __future__ import annotations
 
-PROFILES = {
-    "dev": dict(max_examples=10),
-    "ci": dict(max_examples=25, derandomize=True),
-    "thorough": dict(max_examples=500),
-}
+import pytest
+
+from harness._plugin_jax import (
+    BACKENDS,
+    MATMUL_PRECISIONS,
+    describe_setup,
+    select_backend,
+    set_matmul_precision,
+    share_gpu_between_workers,
+)
+from harness._plugin_profiles import PROFILES, chosen_profile, load_chosen_profile
+from harness._plugin_shards import Shard, parse_shard
+
+__all__ = ["PROFILES", "chosen_profile"]
+
+MARKERS = (
+    "slow: takes more than a few seconds (deselect with --adh-skip-slow)",
+    "accelerator: needs a GPU or TPU; skipped on the CPU backend",
+)
+ACCELERATOR_SKIP_REASON = (
+    "needs a GPU or TPU (marked accelerator) and JAX's backend is cpu; run it on a machine with "
+    "one, e.g. with --adh-backend gpu"
+)
+_LOADED_PROFILE = pytest.StashKey[str | None]()
 
 
-def pytest_addoption(parser) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("adharness", "JAX derivative checks")
     group.addoption(
-        "--adh-profile",
-        choices=sorted(PROFILES),
-        default=None,
+        "--adh-profile", choices=sorted(PROFILES), default=None,
         help="Hypothesis profile for the derivative suites: dev (fast), ci (derandomized; the "
         "default when CI is set), thorough (nightly).",
     )
+    group.addoption(
+        "--adh-backend", choices=BACKENDS, default=None,
+        help="JAX backend to run on (default: JAX's own choice). A backend this machine lacks "
+        "is a usage error that lists the available ones.",
+    )
+    group.addoption(
+        "--adh-matmul-precision", choices=MATMUL_PRECISIONS, default="highest",
+        help="jax_default_matmul_precision for the run (default: highest, so float32 is not "
+        "computed in TF32 or bfloat16 on GPU/TPU).",
+    )
+    group.addoption(
+        "--adh-skip-slow", action="store_true", default=False,
+        help="deselect the tests marked slow.",
+    )
+    group.addoption(
+        "--adh-shard", type=parse_shard, default=None, metavar="I/N",
+        help="run only shard I of N (1-based); a test's shard is a hash of its node id, so the "
+        "N shards are disjoint and together run every test.",
+    )
 
 
-def _register_profiles() -> None:
-    from hypothesis import HealthCheck, settings
-
-    for name, options in PROFILES.items():
-        settings.register_profile(
-            f"adh-{name}", deadline=None, database=None, print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], **options,
-        )
-
-
-def chosen_profile(config) -> str:
-    import os
-
-    option = config.getoption("--adh-profile")
-    if option:
-        return option
-    return "ci" if os.environ.get("CI") else "dev"
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    if _under_xdist(config):
+        share_gpu_between_workers()
+    backend = config.getoption("--adh-backend")
+    if backend:
+        select_backend(backend)
+    set_matmul_precision(config.getoption("--adh-matmul-precision"))
+    config.stash[_LOADED_PROFILE] = load_chosen_profile(config)
 
 
-def pytest_configure(config) -> None:
-    from hypothesis import settings
-
-    _register_profiles()
-    config.addinivalue_line("markers", "slow: takes more than a few seconds")
-    if config.getoption("--adh-profile") or _runs_suites(config):
-        settings.load_profile(f"adh-{chosen_profile(config)}")
+def _under_xdist(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker, or a controller that will start some."""
+    return hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
 
 
-def _runs_suites(config) -> bool:
-    return any("suites" in str(arg) for arg in config.args)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _deselect_other_shards_and_slow_tests(config, items)
+    _skip_accelerator_tests_on_the_cpu(items)
 
 
-def pytest_report_header(config) -> list[str]:
+def _deselect_other_shards_and_slow_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard: Shard | None = config.getoption("--adh-shard")
+    skip_slow = config.getoption("--adh-skip-slow")
+    if shard is None and not skip_slow:
+        return
+    kept, deselected = [], []
+    for item in items:
+        unwanted = (shard is not None and not shard.holds(item.nodeid)) or (
+            skip_slow and item.get_closest_marker("slow") is not None)
+        (deselected if unwanted else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+def _skip_accelerator_tests_on_the_cpu(items: list[pytest.Item]) -> None:
+    marked = [item for item in items if item.get_closest_marker("accelerator") is not None]
+    if not marked:
+        return
     import jax
-    import jaxlib
 
-    device = jax.devices()[0]
+    if jax.default_backend() == "cpu":
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=ACCELERATOR_SKIP_REASON))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    profile = config.stash.get(_LOADED_PROFILE, None) or "default (no --adh-profile)"
+    shard = config.getoption("--adh-shard")
     return [
-        f"adharness: jax {jax.__version__}, jaxlib {jaxlib.__version__}, backend "
-        f"{jax.default_backend()} ({getattr(device, 'device_kind', device.platform)}), "
-        f"x64 {'on' if jax.config.jax_enable_x64 else 'off'}, "
-        f"profile {chosen_profile(config)}"
+        f"adharness: {describe_setup()}, hypothesis profile {profile}"
+        + (f", shard {shard}" if shard else "")
     ]
