@@ -10,6 +10,8 @@ from harness._check import check as check
 from harness._errors import DerivativeMismatch as DerivativeMismatch
 from harness._errors import HarnessError as HarnessError
 from harness._errors import InvalidArgument as InvalidArgument
+from harness._errors import NotApplicable as NotApplicable
+from harness._errors import UndefinedPoint as UndefinedPoint
 from harness._report import Check as Check
 from harness._report import Report as Report
 from harness._search import search as search
@@ -19,7 +21,9 @@ __all__ = [
     "DerivativeMismatch",
     "HarnessError",
     "InvalidArgument",
+    "NotApplicable",
     "Report",
+    "UndefinedPoint",
     "check",
     "search",
     "strategies",

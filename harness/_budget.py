@@ -1,6 +1,6 @@
 """The error budget: how far an AD result may sit from its oracle before it counts as wrong.
 
-budget = oracle safety x oracle error estimate + 5e-11 x 10^(order-1) x max over the leaf of |J| |t|
+budget = oracle safety x oracle error estimate + 1e-9 x 10^(order-1) x max over the leaf of |J| |t|
        + rounding multiple x eps(dtype) x (|J| |t| + |y| |t| / L)
        + inherited relative rounding x |J| |t|
        + measured safety x |AD in dtype - AD in the float64 copy|
@@ -32,10 +32,12 @@ from ._errors import InvalidArgument
 ROUNDING_MULTIPLE = 32.0
 MEASURED_SAFETY = 2.0
 ORACLE_SAFETY = 4.0
-# Richardson's error estimate is the smallest of many noisy ones, so it can be optimistic; in
-# float64 the oracle is not trusted below this fraction of the leaf's largest |J||t| (measured
-# on 45 correct functions up to order 3, the worst disagreement was 2.4e-11 of it).
-ORACLE_RELATIVE_FLOOR = 5e-11
+# Richardson's error estimate is the smallest of many noisy ones, so it can be optimistic, and
+# float64 AD itself loses digits to cancellation that nothing measures: in float64 neither is
+# trusted below this fraction of the leaf's largest |J||t|. On 45 correct functions up to order
+# 3 the worst disagreement was 2.4e-11 of it; the notebooks' logistic loss at W = [-3, 1, -3],
+# b = -3 (1 - sigmoid cancelling) reaches 2e-10.
+ORACLE_RELATIVE_FLOOR = 1e-9
 
 
 def _dtype_name(dtype: Any) -> str:

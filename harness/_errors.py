@@ -11,3 +11,11 @@ class InvalidArgument(HarnessError, TypeError):
 
 class DerivativeMismatch(HarnessError, AssertionError):
     """A derivative disagrees with its oracle beyond the error budget."""
+
+
+class UndefinedPoint(HarnessError, ValueError):
+    """The function (or the derivative a property needs) is nan, inf or raises at this point."""
+
+
+class NotApplicable(HarnessError):
+    """The property does not apply to this function (a mode that does not exist, say)."""

@@ -54,17 +54,6 @@ def literal(value: Any) -> str:
 
 def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorphic: bool,
                       rtol, atol, seed: int) -> str:
-    module = _importable(fn)
-    name = function_name(fn)
-    lines = ["import numpy as np", "import jax.numpy as jnp", "import harness"]
-    if module and "." not in name:
-        lines.append(f"from {module} import {name}")
-        fn_text = name
-    else:
-        fn_text = f"fn  # {name} (define it as in your code)"
-    leaves = jax.tree_util.tree_leaves(args)
-    args_text = literal(tuple(args)) if all(
-        np.size(leaf) <= MAX_INLINE_ELEMENTS for leaf in leaves) else "report.args"
     options = [f"order={order}", f"modes={tuple(modes)!r}"]
     if holomorphic:
         options.append("holomorphic=True")
@@ -73,8 +62,25 @@ def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorph
     if atol is not None:
         options.append(f"atol={atol!r}")
     options.append(f"seed={seed}")
+    return call_snippet("harness.check", fn, args, options, module="harness",
+                        suffix=".raise_if_failed()")
+
+
+def call_snippet(call: str, fn: Callable, args: tuple, options: list[str], *, module: str,
+                 suffix: str = "") -> str:
+    """Source that imports ``module``, rebuilds ``args`` and runs ``call(fn, args, *options)``."""
+    fn_module = _importable(fn)
+    name = function_name(fn)
+    lines = ["import numpy as np", "import jax.numpy as jnp", f"import {module}"]
+    if fn_module and "." not in name:
+        lines.append(f"from {fn_module} import {name}")
+        fn_text = name
+    else:
+        fn_text = f"fn  # {name} (define it as in your code)"
+    leaves = jax.tree_util.tree_leaves(args)
+    args_text = literal(tuple(args)) if all(
+        np.size(leaf) <= MAX_INLINE_ELEMENTS for leaf in leaves) else "report.args"
     lines.append(f"args = {args_text}")
-    lines.append(f"harness.check({fn_text.split('  #')[0]}, args, {', '.join(options)})"
-                 ".raise_if_failed()" + ("  # " + fn_text.split("# ")[1] if "#" in fn_text
-                                         else ""))
+    lines.append(f"{call}({fn_text.split('  #')[0]}, args, {', '.join(options)}){suffix}"
+                 + ("  # " + fn_text.split("# ")[1] if "#" in fn_text else ""))
     return "\n".join("    " + line for line in lines)

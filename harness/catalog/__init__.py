@@ -1,6 +1,13 @@
-"""The built-in catalog: named functions with their domains, checked by ``adharness verify``."""
+"""The built-in catalog: named functions with their domains, checked by ``adharness verify``.
+
+>>> from harness.catalog import ENTRIES, FAMILIES
+>>> sorted(FAMILIES) == sorted({"notebooks", "elementwise", "reductions", "linalg", "nn",
+...                             "control_flow", "custom_rules", "complex"})
+True
+"""
 
 from harness.catalog._entries import ENTRIES as ENTRIES
-from harness.catalog._entries import Entry as Entry
+from harness.catalog._entries import FAMILIES as FAMILIES
+from harness.catalog._entry import Entry as Entry
 
-__all__ = ["ENTRIES", "Entry"]
+__all__ = ["ENTRIES", "FAMILIES", "Entry"]

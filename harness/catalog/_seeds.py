@@ -107,3 +107,119 @@ def linear_complex_map(z, coefficients):
     a, b, c, d = coefficients[0], coefficients[1], coefficients[2], coefficients[3]
     x, y = jnp.real(z), jnp.imag(z)
     return (a * x + b * y) + (c * x + d * y) * 1j
+
+
+def predict_dict(params, inputs=INPUTS):
+    """``predict`` of a dict of parameters ``{'W': ..., 'b': ...}``."""
+    return predict(params["W"], params["b"], inputs)
+
+
+def value_and_grad_loss(W, b):
+    """``value_and_grad(loss, (0, 1))``: the loss and its gradient in W and in b."""
+    return jax.value_and_grad(loss, (0, 1))(W, b)
+
+
+def grad_loss2(params):
+    """``grad(loss2)``: the gradient as a dict like the parameters."""
+    return jax.grad(loss2)(params)
+
+
+def hessian(f):
+    """The notebooks' Hessian: ``jacfwd(jacrev(f))``."""
+    return jax.jacfwd(jax.jacrev(f))
+
+
+def jacfwd_predict(W, b):
+    """``jacfwd`` of the predictions in W (4 x 3)."""
+    return jax.jacfwd(lambda w: predict(w, b))(W)
+
+
+def jacrev_predict(W, b):
+    """``jacrev`` of the predictions in W (4 x 3)."""
+    return jax.jacrev(lambda w: predict(w, b))(W)
+
+
+def jacrev_predict_dict(params):
+    """``jacrev(predict_dict)``: a dict of Jacobians, one per parameter."""
+    return jax.jacrev(predict_dict)(params)
+
+
+def hessian_predict(W, b):
+    """The Hessian of the predictions in W (4 x 3 x 3)."""
+    return hessian(lambda w: predict(w, b))(W)
+
+
+def vgrad(f, x):
+    """The notebooks' ``vgrad``: the VJP of f with a cotangent of ones."""
+    y, vjp_fn = jax.vjp(f, x)
+    return vjp_fn(jnp.ones(y.shape, y.dtype))[0]
+
+
+def vgrad_three_x_squared(x):
+    """``vgrad(lambda x: 3 * x**2, x)``: ``6 x`` element by element."""
+    return vgrad(three_x_squared, x)
+
+
+def hvp_full_hessian(X, V):
+    """The Hessian-vector product by materializing the Hessian: ``tensordot(H, V, 2)``."""
+    return jnp.tensordot(hessian(sum_tanh_squared)(X), V, 2)
+
+
+def vmap_mjp(W, b, M):
+    """Matrix-Jacobian product of the predictions in W: the VJP, vmapped over the rows of M."""
+    _, vjp_fun = jax.vjp(lambda w: predict(w, b), W)
+    (outs,) = jax.vmap(vjp_fun)(M)
+    return outs
+
+
+def loop_mjp(W, b, M):
+    """``vmap_mjp`` by a Python loop over the rows of M.
+
+    The notebooks' version, ``jnp.vstack([vjp_fun(mi) for mi in M])``, stacks the tuples the
+    pullback returns and no longer runs on current JAX; this one takes their single element.
+    """
+    _, vjp_fun = jax.vjp(lambda w: predict(w, b), W)
+    return jnp.vstack([vjp_fun(mi)[0] for mi in M])
+
+
+def vmap_jmp(W, b, S):
+    """Jacobian-matrix product of the predictions in W: the JVP, vmapped over the rows of S."""
+    _jvp = lambda s: jax.jvp(lambda w: predict(w, b), (W,), (s,))[1]
+    return jax.vmap(_jvp)(S)
+
+
+def loop_jmp(W, b, S):
+    """``vmap_jmp`` by a Python loop over the rows of S."""
+    return jnp.vstack([jax.jvp(lambda w: predict(w, b), (W,), (si,))[1] for si in S])
+
+
+def our_jacrev(f):
+    """The notebooks' ``jacrev``: the pullback vmapped over the identity."""
+
+    def jacfun(x):
+        y, vjp_fun = jax.vjp(f, x)
+        (J,) = jax.vmap(vjp_fun, in_axes=0)(jnp.eye(len(y), dtype=y.dtype))
+        return J
+
+    return jacfun
+
+
+def our_jacfwd(f):
+    """The notebooks' ``jacfwd``: the pushforward vmapped over the identity, transposed."""
+
+    def jacfun(x):
+        _jvp = lambda s: jax.jvp(f, (x,), (s,))[1]
+        Jt = jax.vmap(_jvp, in_axes=1)(jnp.eye(len(x), dtype=x.dtype))
+        return jnp.transpose(Jt)
+
+    return jacfun
+
+
+def our_jacrev_predict(W, b):
+    """``our_jacrev`` of the predictions in W."""
+    return our_jacrev(lambda w: predict(w, b))(W)
+
+
+def our_jacfwd_predict(W, b):
+    """``our_jacfwd`` of the predictions in W."""
+    return our_jacfwd(lambda w: predict(w, b))(W)
