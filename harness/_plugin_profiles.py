@@ -11,7 +11,7 @@ import pytest
 # thorough is for nightly runs.
 PROFILES: dict[str, dict] = {
     "dev": dict(max_examples=5),
-    "ci": dict(max_examples=10, derandomize=True),
+    "ci": dict(max_examples=5, derandomize=True),
     "thorough": dict(max_examples=500),
 }
 

@@ -26,7 +26,7 @@ def test_matmul_precision_is_set():
 
 
 def test_profile_is_loaded():
-    assert settings.default.max_examples == 25 and settings.default.derandomize
+    assert settings.default.max_examples == 5 and settings.default.derandomize
 
 
 @pytest.mark.accelerator
