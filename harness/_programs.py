@@ -148,9 +148,8 @@ _FAST_COMPILE = {
 def compiled(fn: Callable) -> Callable:
     """``jax.jit(fn)``, asking XLA for a quick compile on the CPU."""
     if jax.default_backend() != "cpu":
-        fast = plain = jax.jit(fn)
-    else:
-        fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
+        return jax.jit(fn)
+    fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
     state = {"fast": True}
 
     def run(*args):

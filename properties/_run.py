@@ -87,6 +87,11 @@ class Subject:
             return _programs.PROGRAMS.get(key, lambda: jax.eval_shape(self.call, self.diff,
                                                                         self.fixed))
 
+    def output_leaves(self) -> list[jax.ShapeDtypeStruct]:
+        """Shape and dtype of each output leaf (what cotangents and weights are shaped like)."""
+        return [jax.ShapeDtypeStruct(leaf.shape, leaf.dtype)
+                for leaf in jax.tree_util.tree_leaves(self.output())]
+
     def output(self) -> Any:
         """Shapes and dtypes of fn's output (without running it where it can be traced)."""
         try:

@@ -39,10 +39,6 @@ def _complex_inputs(subject: Subject, name: str) -> None:
         raise NotApplicable(f"{name} needs complex inputs; {subject.name} has none")
 
 
-def _output_leaves(subject: Subject) -> list:
-    return jax.tree_util.tree_leaves(subject.output())
-
-
 def _conjugated(fn: Callable) -> Callable:
     """``fn`` with its VJP conjugated on the way in and out (PyTorch's convention undone)."""
     G = jax.custom_vjp(lambda *args: fn(*args))
@@ -87,7 +83,7 @@ def real_of_complex_grad_convention(fn: Callable, args: tuple, *, seed: int = 0)
     name = "real_of_complex_grad_convention"
     subject = Subject.of(fn, args)
     _complex_inputs(subject, name)
-    out = _output_leaves(subject)
+    out = subject.output_leaves()
     if len(out) != 1 or out[0].shape != () or jnp.issubdtype(out[0].dtype, jnp.complexfloating):
         raise NotApplicable(f"{name} needs fn to return one real number")
     return _naming_pytorch(name, fn, args, keep=("grad_matches_oracle", "grad_matches_vjp"),
@@ -154,7 +150,7 @@ def holomorphic_grad_matches_oracle(fn: Callable, args: tuple, *, seed: int = 0)
     seed = validate_seed(seed)
     subject = Subject.of(fn, args)
     _complex_outputs(subject, name)
-    out = _output_leaves(subject)
+    out = subject.output_leaves()
     if len(out) == 1 and out[0].shape == ():
         return oracle_property(name, fn, args, keep=(name,), holomorphic=True, seed=seed)
     weights = subject.directions(seed, "weights", out)
@@ -165,7 +161,7 @@ def holomorphic_grad_matches_oracle(fn: Callable, args: tuple, *, seed: int = 0)
 
 def _complex_outputs(subject: Subject, name: str) -> None:
     _complex_inputs(subject, name)
-    real = [o for o in _output_leaves(subject) if not jnp.issubdtype(o.dtype, jnp.complexfloating)]
+    real = [o for o in subject.output_leaves() if not jnp.issubdtype(o.dtype, jnp.complexfloating)]
     if real:
         raise NotApplicable(f"{name} needs complex outputs (a C -> C function); "
                             f"{subject.name} returns real values")

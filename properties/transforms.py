@@ -51,8 +51,7 @@ def derivatives_unchanged_under_jit(fn: Callable, args: tuple, *, seed: int = 0,
     name = "derivatives_unchanged_under_jit"
     seed = validate_seed(seed)
     subject = Subject.of(fn, args)
-    like = [jax.ShapeDtypeStruct(o.shape, o.dtype)
-            for o in jax.tree_util.tree_leaves(subject.output())]
+    like = subject.output_leaves()
     directions = (subject.directions(seed, "t", subject.diff),
                   subject.directions(seed, "c", like))
     run = _derivatives(subject, forward=forward, reverse=reverse)
@@ -101,8 +100,7 @@ def vmap_grad_matches_per_example(fn: Callable, batch: Sequence[tuple], *,
     subject = points[0]
     if any(p.arguments.fixed for p in points):
         raise NotApplicable(f"{name}: integer inputs cannot be batched here")
-    like = [jax.ShapeDtypeStruct(o.shape, o.dtype)
-            for o in jax.tree_util.tree_leaves(subject.output())]
+    like = subject.output_leaves()
     weights = subject.directions(seed, "weights", like)
     stacked = [np.stack(parts) for parts in zip(*[p.diff for p in points])]
 

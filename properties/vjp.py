@@ -44,11 +44,6 @@ def jvp_vjp_transposition(fn: Callable, args: tuple, *, seed: int = 0,
                            order=order, seed=validate_seed(seed), options={"order": order})
 
 
-def _output_like(subject: Subject) -> list:
-    return [jax.ShapeDtypeStruct(leaf.shape, leaf.dtype)
-            for leaf in jax.tree_util.tree_leaves(subject.output())]
-
-
 def _pullback(subject: Subject, d, fx):
     """The pullback at (d, fx), taking cotangents in any float dtype (cast to the output's)."""
     y, pullback = jax.vjp(lambda v: jax.tree_util.tree_leaves(subject.call(v, fx)), d)
@@ -68,7 +63,7 @@ def vmap_vjp_matches_loop(fn: Callable, args: tuple, *, seed: int = 0) -> Report
     """
     seed = validate_seed(seed)
     subject = Subject.of(fn, args)
-    batch = _batch(subject, seed, "cotangents", _output_like(subject))
+    batch = _batch(subject, seed, "cotangents", subject.output_leaves())
 
     def vmapped(d, fx, cs):
         return jax.vmap(_pullback(subject, d, fx))(cs)[0]
@@ -125,7 +120,7 @@ def jit_vjp_matches_eager(fn: Callable, args: tuple, *, seed: int = 0) -> Report
     """
     seed = validate_seed(seed)
     subject = Subject.of(fn, args)
-    cotangent = subject.directions(seed, "cotangent", _output_like(subject))
+    cotangent = subject.directions(seed, "cotangent", subject.output_leaves())
     state: dict = {}
 
     def eager(d, fx, c):
