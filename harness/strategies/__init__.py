@@ -21,9 +21,15 @@ from harness.strategies._matrices import well_conditioned_matrices as well_condi
 from harness.strategies._pytrees import cotangents as cotangents
 from harness.strategies._pytrees import pytrees as pytrees
 from harness.strategies._pytrees import tangents as tangents
+from harness.strategies._programs import op_names as op_names
+from harness.strategies._programs import programs as programs
+from harness._program import Program as Program
+from harness._program_rules import CustomRule as CustomRule
 
 __all__ = [
     "BRANCH_CUTS",
+    "CustomRule",
+    "Program",
     "arrays",
     "away_from",
     "away_from_branch_cuts",
@@ -33,7 +39,9 @@ __all__ = [
     "distinct_singular_values",
     "dtypes",
     "orthogonal_matrices",
+    "op_names",
     "positive",
+    "programs",
     "pytrees",
     "real_line",
     "shapes",
