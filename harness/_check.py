@@ -797,8 +797,10 @@ class _LevelJudge:
                 if grad64 is not None and vjp64 is not None:
                     measured = (abs(c) * np.abs(g - np.asarray(grad64[j]))
                                 + np.abs(v - np.asarray(vjp64[j])))
+                # The output is one number (maybe shaped (1,)): its inherited rounding too.
+                inherited = float(np.max(roundings[0].inherited, initial=0.0))
                 rounding = _judge.Rounding(rel, rel_source, roundings[0].absolute, scale,
-                                           np.zeros(v.shape), measured, roundings[0].inherited)
+                                           np.zeros(v.shape), measured, inherited)
                 checks.append(_judge.compare_elements(
                     prop="grad_matches_vjp", chain=chain, order=self.level.order,
                     leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,

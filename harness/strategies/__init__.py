@@ -1,5 +1,7 @@
 """Hypothesis strategies for the inputs of differentiated functions."""
 
+from harness._program import Program as Program
+from harness._program_rules import CustomRule as CustomRule
 from harness.strategies._arrays import arrays as arrays
 from harness.strategies._complex_domains import BRANCH_CUTS as BRANCH_CUTS
 from harness.strategies._complex_domains import away_from_branch_cuts as away_from_branch_cuts
@@ -18,13 +20,11 @@ from harness.strategies._matrices import (
     symmetric_distinct_eigenvalues as symmetric_distinct_eigenvalues,
 )
 from harness.strategies._matrices import well_conditioned_matrices as well_conditioned_matrices
+from harness.strategies._programs import op_names as op_names
+from harness.strategies._programs import programs as programs
 from harness.strategies._pytrees import cotangents as cotangents
 from harness.strategies._pytrees import pytrees as pytrees
 from harness.strategies._pytrees import tangents as tangents
-from harness.strategies._programs import op_names as op_names
-from harness.strategies._programs import programs as programs
-from harness._program import Program as Program
-from harness._program_rules import CustomRule as CustomRule
 
 __all__ = [
     "BRANCH_CUTS",

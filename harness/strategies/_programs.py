@@ -30,6 +30,12 @@ REAL_DTYPES = ("float32", "float64")
 INPUT_BOUNDS = (Bounds(-2.0, 2.0), Bounds(0.25, 2.0), Bounds(-1.0, 1.0), Bounds(0.5, 4.0))
 MAX_DIM = 8  # no generated array dimension grows beyond this
 LOOP_TRIPS = 3
+# Operations today's JAX differentiates wrongly in some context, left out there unless asked for.
+# jnp.logaddexp (so softplus and log_sigmoid) inside lax.scan: the reverse-mode second
+# derivative at the tie x == 0 is doubled (0.5 for softplus, not 0.25), jax 0.10.2.
+KNOWN_BUGS_IN_LOOPS = {"softplus": "jnp.logaddexp in lax.scan: reverse-mode second derivative "
+                                   "doubled at the tie x == 0 (jax 0.10.2)",
+                       "log_sigmoid": "same as softplus (it calls jnp.logaddexp)"}
 ATTEMPTS = 4  # draws of an operation that applies before falling back to the simplest
 
 
@@ -51,7 +57,8 @@ class Var:
 class _Builder:
     """The program drawn so far: its lines, helper definitions, values and facts."""
 
-    def __init__(self, draw, inputs: list[Var], *, unary: list[Op], max_ndim: int) -> None:
+    def __init__(self, draw, inputs: list[Var], *, unary: list[Op], max_ndim: int,
+                 known_bugs: bool) -> None:
         self.draw = draw
         self.vars = list(inputs)
         self.lines: list[str] = []
@@ -60,6 +67,7 @@ class _Builder:
         self.used: set[str] = set()
         self.unary = unary
         self.max_ndim = max_ndim
+        self.known_bugs = known_bugs
         self.forward = True
         self.reverse = True
 
@@ -92,11 +100,16 @@ class _Builder:
         self.used.update(v.name for v in operands)
         return var
 
-    def unary_chain(self, bounds: Bounds, arg: str, *, max_length: int = 2) -> tuple[str, Bounds]:
-        """``arg`` through 1 to ``max_length`` drawn unary operations applicable to ``bounds``."""
+    def unary_chain(self, bounds: Bounds, arg: str, *, max_length: int = 2,
+                    loop: bool = False) -> tuple[str, Bounds]:
+        """``arg`` through 1 to ``max_length`` drawn unary operations applicable to ``bounds``
+        (in a loop body, without those JAX gets wrong there unless known bugs are asked for)."""
+        ops = self.usable(self.unary)
+        if loop and not self.known_bugs:
+            ops = [op for op in ops if op.name not in KNOWN_BUGS_IN_LOOPS]
         length = self.draw(st.integers(1, max_length))
         for _ in range(length):
-            op = self.draw(st.sampled_from(applicable(self.usable(self.unary), bounds)))
+            op = self.draw(st.sampled_from(applicable(ops, bounds)))
             self.note(op)
             arg, bounds = op.render([arg], [bounds]), op.image(bounds)
         return arg, bounds
@@ -193,7 +206,6 @@ REDUCTIONS = {
                             lambda b, k: Bounds(b.lo, b.hi + math.log(k))),
     "norm": _reduction("norm", "jnp.linalg.norm", _norm_bounds, lambda x: x.bounds.off_zero(),
                        allow_none=False),
-    "var": _reduction("var", "jnp.var", lambda b, k: Bounds(0.0, (b.hi - b.lo) ** 2)),
     "cumsum": _reduction("cumsum", "jnp.cumsum", lambda b, k: b.scaled(k), keep_shape=True,
                          allow_none=False),
     "cumprod": _reduction("cumprod", "jnp.cumprod", _cumulative_product_bounds,
@@ -386,7 +398,7 @@ def _scan(b: _Builder, x: Var) -> Var | None:
         return None
     b.note("scan")
     body = b.fresh("body")
-    step, _ = b.unary_chain(x.bounds.hull(UNIT), "carry")
+    step, _ = b.unary_chain(x.bounds.hull(UNIT), "carry", loop=True)
     combine = b.draw(st.sampled_from(["+", "*"]))
     b.lines += [f"def {body}(carry, row):",
                 f"    carry = jnp.tanh({step} {combine} row)",
@@ -404,7 +416,7 @@ def _loop(kind: str):
                 return None
             b.reverse = False  # JAX has no reverse mode for while_loop
         b.note(kind)
-        step, _ = b.unary_chain(x.bounds.hull(UNIT), "c")
+        step, _ = b.unary_chain(x.bounds.hull(UNIT), "c", loop=True)
         if kind == "fori_loop":
             return b.emit(f"lax.fori_loop(0, {LOOP_TRIPS}, lambda i, c: jnp.tanh({step} + 0.5 "
                           f"* {x.name}), {x.name})", x.shape, UNIT.hull(x.bounds), x)
@@ -466,6 +478,7 @@ def programs(
     custom_rules: Sequence[CustomRule] = (),
     modes: Sequence[str] = (),
     output: str = "any",
+    known_bugs: bool = False,
 ) -> st.SearchStrategy[Program]:
     """Strategy for random differentiable JAX programs, each with a point of its domain.
 
@@ -481,6 +494,9 @@ def programs(
         modes: AD modes every program must support: ``("fwd",)`` leaves out custom_vjp
             functions, ``("rev",)`` leaves out while_loop.
         output: ``"any"`` or ``"scalar"`` (the result summed to one number).
+        known_bugs: also draw what today's JAX is known to get wrong (``KNOWN_BUGS_IN_LOOPS``:
+            softplus and log_sigmoid inside loops), which is left out by default so that
+            suites stay green and fuzzing looks for new bugs.
 
     Raises:
         InvalidArgument: an unknown dtype, operation, group, mode or output, or a bound below 1.
@@ -528,7 +544,8 @@ def programs(
     unary = [op for group in ("unary", "custom") for op in chosen.get(group, {}).values()]
     return _draw_program(_Spec(dtypes=dtypes, max_ops=max_ops, max_inputs=max_inputs,
                                max_size=max_size, max_ndim=max_ndim, chosen=chosen,
-                               unary=tuple(unary) or (UNARY[0],), scalar=output == "scalar"))
+                               unary=tuple(unary) or (UNARY[0],), scalar=output == "scalar",
+                               known_bugs=bool(known_bugs)))
 
 
 def _choose(registry: dict, ops: Sequence[str] | None) -> dict[str, dict]:
@@ -562,6 +579,7 @@ class _Spec:
     chosen: dict
     unary: tuple[Op, ...]
     scalar: bool
+    known_bugs: bool
 
     def __repr__(self) -> str:
         ops = sum(len(d) for d in self.chosen.values())
@@ -582,7 +600,7 @@ def _draw_program(draw, spec: _Spec) -> Program:
         shape = tuple(draw(st.integers(1, spec.max_size)) for _ in range(ndim))
         inputs.append(Var(f"x{i}", shape, draw(st.sampled_from(INPUT_BOUNDS))))
     unary = list(spec.unary)
-    b = _Builder(draw, inputs, unary=unary, max_ndim=max_ndim)
+    b = _Builder(draw, inputs, unary=unary, max_ndim=max_ndim, known_bugs=spec.known_bugs)
     groups = list(chosen)
     for _ in range(draw(st.integers(1, spec.max_ops))):
         for _attempt in range(ATTEMPTS):
