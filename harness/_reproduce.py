@@ -72,7 +72,11 @@ def call_snippet(call: str, fn: Callable, args: tuple, options: list[str], *, mo
     fn_module = _importable(fn)
     name = function_name(fn)
     lines = ["import numpy as np", "import jax.numpy as jnp", f"import {module}"]
-    if fn_module and "." not in name:
+    source = getattr(fn, "__adh_source__", None)  # a generated program: its whole source
+    if source:
+        lines = source.rstrip().splitlines() + ["", "", f"import {module}"]
+        fn_text = name
+    elif fn_module and "." not in name:
         lines.append(f"from {fn_module} import {name}")
         fn_text = name
     else:

@@ -8,8 +8,15 @@ dtype, prints a line as each finishes, then a summary and the full report of eve
     adharness verify --list                       # what would run
     adharness verify --report verify.json         # also a JSON summary
 
-Exit status: 0 when nothing failed, 1 when a derivative failed or an entry could not be checked,
-2 for a usage error.
+``adharness fuzz`` runs the properties on randomly generated programs for a while and writes
+each distinct failure (a property and the primitives it fails on) as a standalone reproducer::
+
+    adharness fuzz --out failures/                # 5 minutes, every rule
+    adharness fuzz --out failures/ --minutes 60 --seed 7 --rule jvp_matches_oracle
+
+Exit status: 0 when nothing failed, 1 when a derivative failed or an entry could not be checked
+(verify) or a failure was found, written now or already in the folder (fuzz), 2 for a usage
+error.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import argparse
 import dataclasses
 import fnmatch
 import json
+import math
 import os
 import sys
 import tempfile
@@ -62,6 +70,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of minutes > 0, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="adharness", description="Property-based verification of JAX derivatives."
@@ -87,6 +105,24 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--report", metavar="FILE", help="write a JSON summary to FILE")
     verify.add_argument("--force", action="store_true", help="let --report overwrite FILE")
     verify.set_defaults(subparser=verify)
+    fuzz = commands.add_parser(
+        "fuzz", help="check randomly generated programs for a while",
+        description="Run the properties on randomly generated programs until the time is up; "
+                    "write each distinct failure (property and primitives) to a reproducer file.",
+    )
+    fuzz.add_argument("--minutes", type=_minutes, default=5.0, metavar="M",
+                      help="how long to search (default 5)")
+    fuzz.add_argument("--out", required=True, metavar="DIR",
+                      help="folder for the reproducers, created if missing; failures with a "
+                           "file there already are not written again")
+    fuzz.add_argument("--seed", type=int, default=0, metavar="S",
+                      help="seed of the generated programs (default 0)")
+    fuzz.add_argument("--rule", action="append", default=[], metavar="NAME",
+                      help="run only this rule, or 'check' for harness.check (repeatable; "
+                           "default: all that apply to generated programs)")
+    fuzz.add_argument("--known-bugs", action="store_true",
+                      help="also generate what today's JAX is known to get wrong")
+    fuzz.set_defaults(subparser=fuzz)
     return parser
 
 
@@ -208,12 +244,43 @@ def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if counts["failed"] or counts[ERROR] else 0
 
 
+def fuzz(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """Run ``adharness fuzz``; returns the exit status."""
+    from harness import _fuzz
+
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        parser.error(f"--out {args.out!r} is a file; name a folder for the reproducers "
+                     "(it is created if missing)")
+    valid = _fuzz.fuzzable_rules()
+    for name in args.rule:
+        if name not in valid:
+            parser.error(f"--rule {name!r} is not a rule fuzz can run; choose from "
+                         f"{', '.join(valid)}")
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as error:
+        parser.error(f"--out {args.out!r}: cannot create the folder ({error.strerror})")
+    print(f"fuzzing for {args.minutes:g} minutes, seed {args.seed}; reproducers go to "
+          f"{args.out}", flush=True)
+    summary = _fuzz.fuzz(seconds=args.minutes * 60, out=args.out, seed=args.seed,
+                         rules=args.rule or None, known_bugs=args.known_bugs,
+                         progress=lambda line: print(line, flush=True))
+    new = len(summary.written)
+    print(f"\n{summary.programs} programs in {summary.rounds} rounds, "
+          f"{len(summary.failures)} failures ({new} new, {len(summary.failures) - new} already "
+          f"in {args.out}) in {summary.seconds:.1f}s", flush=True)
+    for failure in summary.failures:
+        print(f"  {failure.key}: {failure.path}", flush=True)
+    return 1 if summary.failures else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``adharness`` console script; returns the exit status instead of exiting."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-        return verify(args, args.subparser)
+        command = {"verify": verify, "fuzz": fuzz}[args.command]
+        return command(args, args.subparser)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
 

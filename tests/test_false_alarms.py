@@ -29,3 +29,14 @@ def test_right_function_passes(case, dtype):
         if not report.ok:
             alarms.append(str(report))
     assert not alarms, f"{len(alarms)} false alarm(s) on {case.name}:\n\n" + "\n\n".join(alarms)
+
+
+def test_second_order_grad_checks_of_a_one_element_output_shaped_1():
+    """The output is one number shaped (1,) and the inputs have other shapes: the grad checks of
+    the JVP level used to index the output's inherited rounding with the input's index (found by
+    a generated program)."""
+    def program(x0, x1):
+        return jnp.cosh(x1) + jnp.sum(jnp.arctan2(x1, x0))
+
+    args = (np.float32([0.5, 1.6256738, 2.0]), np.float32([-0.0]))
+    assert harness.check(program, args, order=2).ok

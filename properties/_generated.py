@@ -1,0 +1,77 @@
+"""Properties on generated programs: which rules apply, what to draw for each, and one run.
+
+Generated programs (``harness.strategies.programs``) are real, traceable functions of arrays of
+one dtype, so every rule that needs no more than that runs on them; a rule that needs forward
+or reverse mode, one real output or higher derivatives draws programs that have them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import hypothesis
+import hypothesis.strategies as st
+
+from harness._errors import NotApplicable, UndefinedPoint
+from harness._program import Program
+from harness.strategies import programs
+
+from ._registry import RULES, Rule
+
+# What every generated program is; "scalar_output", "forward", "reverse" and "higher_order" are
+# chosen per rule through the strategy's options.
+PROGRAM_FACTS = frozenset({"traceable", "real", "single_dtype", "forward", "reverse",
+                           "scalar_output", "higher_order"})
+BATCH_POINTS = 3
+HIGHER_ORDER = 2
+
+
+def program_rules(rules: Sequence[Rule] = RULES) -> list[Rule]:
+    """The rules that apply to generated programs (not those needing complex or pytree inputs)."""
+    return [rule for rule in rules if not rule.missing(PROGRAM_FACTS)]
+
+
+def programs_for(rule: Rule, **options) -> st.SearchStrategy[Program]:
+    """``programs(**options)`` restricted to what ``rule`` needs (its AD modes, a scalar output)."""
+    modes = tuple(m for m, fact in (("fwd", "forward"), ("rev", "reverse")) if fact in rule.needs)
+    output = "scalar" if "scalar_output" in rule.needs else options.pop("output", "any")
+    return programs(modes=modes, output=output, **options)
+
+
+def run_on_program(rule: Rule, program: Program, seed: int,
+                   more_points: Callable[[], tuple] | None = None) -> None:
+    """Run ``rule`` on ``program`` at its point (and, for batch rules, at ``more_points()``).
+
+    Raises:
+        DerivativeMismatch: the rule fails (the message holds the program's source).
+        UndefinedPoint: the program is not finite there.
+        NotApplicable: the rule does not apply to this program.
+    """
+    order = HIGHER_ORDER if "higher_order" in rule.needs else 1
+    entry = program.entry(order=order)
+    if rule.batch:
+        extra = [more_points() for _ in range(BATCH_POINTS - 1)] if more_points else []
+        rule.run(program.fn, [program.args] + extra, entry, seed)
+    else:
+        rule.run(program.fn, program.args, entry, seed)
+
+
+SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
+
+
+def program_test(rule: Rule, **options) -> Callable:
+    """A pytest test checking ``rule`` on the profile's number of generated programs."""
+
+    @hypothesis.given(programs_for(rule, **options), SEEDS, st.data())
+    def test(program: Program, seed: int, data: st.DataObject) -> None:
+        try:
+            run_on_program(rule, program, seed,
+                           lambda: data.draw(st.tuples(*program.arguments), label="point"))
+        except (UndefinedPoint, NotApplicable):
+            hypothesis.reject()
+
+    examples = max(2, int(hypothesis.settings().max_examples * rule.example_share))
+    test = hypothesis.settings(max_examples=examples)(test)
+    test.__name__ = test.__qualname__ = f"test_{rule.name}"
+    test.__doc__ = f"{rule.name} on generated programs."
+    return test
