@@ -7,6 +7,8 @@ with Python control flow on values are checked eagerly (slowly) and at 5 draws.
 
 from __future__ import annotations
 
+import jax.numpy as jnp
+import numpy as np
 import pytest
 from corpus import CORRECT, draws, is_eager
 
