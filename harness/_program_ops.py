@@ -254,3 +254,33 @@ BINARY: tuple[Op, ...] = (
     Op("maximum", "jnp.maximum({}, {})", _apart,
        lambda a, b: Bounds(max(a.lo, b.lo), max(a.hi, b.hi)), arity=2),
 )
+
+
+# Complex operations: bounds are disks |z| <= hi (lo = -hi), which the shape operations and
+# matmul above handle as they are. Entire functions only (no branch cuts, no poles).
+def disk(radius: float) -> Bounds:
+    return Bounds(-radius, radius)
+
+
+def _disk_image(f: Callable[[float], float]) -> Callable[[Bounds], Bounds]:
+    return lambda b: disk(f(b.magnitude))
+
+
+def _radius_at_most(r: float) -> Callable[[Bounds], bool]:
+    return lambda b: b.magnitude <= r
+
+
+COMPLEX_UNARY: tuple[Op, ...] = (
+    _unary("negative", "-{}", anywhere, lambda b: b),
+    _unary("sin", "jnp.sin({})", _radius_at_most(3.0), _disk_image(math.cosh)),
+    _unary("cos", "jnp.cos({})", _radius_at_most(3.0), _disk_image(math.cosh)),
+    _unary("exp", "jnp.exp({})", _radius_at_most(3.4), _disk_image(math.exp)),
+    _unary("sinh", "jnp.sinh({})", _radius_at_most(3.0), _disk_image(math.cosh)),
+    _unary("cosh", "jnp.cosh({})", _radius_at_most(3.0), _disk_image(math.cosh)),
+    _unary("square", "{} ** 2", anywhere, _disk_image(lambda r: r * r)),
+    _unary("cube", "{} ** 3", anywhere, _disk_image(lambda r: r ** 3)),
+    _unary("conj", "jnp.conj({})", anywhere, lambda b: b, holomorphic=False),
+)
+
+COMPLEX_BINARY: tuple[Op, ...] = tuple(op for op in BINARY
+                                       if op.name in ("add", "subtract", "multiply"))

@@ -1,8 +1,9 @@
 """Properties on generated programs: which rules apply, what to draw for each, and one run.
 
-Generated programs (``harness.strategies.programs``) are real, traceable functions of arrays of
-one dtype, so every rule that needs no more than that runs on them; a rule that needs forward
-or reverse mode, one real output or higher derivatives draws programs that have them.
+Generated programs (``harness.strategies.programs``) are traceable functions of arrays of one
+dtype, real or complex. Each rule draws programs with what it needs: forward or reverse mode,
+one real output, complex inputs, holomorphic operations, higher derivatives. Only the rule on
+pytree arguments has no generated programs.
 """
 
 from __future__ import annotations
@@ -20,21 +21,27 @@ from ._registry import RULES, Rule
 
 # What every generated program is; "scalar_output", "forward", "reverse" and "higher_order" are
 # chosen per rule through the strategy's options.
-PROGRAM_FACTS = frozenset({"traceable", "real", "single_dtype", "forward", "reverse",
-                           "scalar_output", "higher_order"})
+PROGRAM_FACTS = frozenset({"traceable", "real", "complex", "complex_output", "holomorphic",
+                           "single_dtype", "forward", "reverse", "scalar_output",
+                           "higher_order"})
+COMPLEX = ("complex64", "complex128")
 BATCH_POINTS = 3
 HIGHER_ORDER = 2
 
 
 def program_rules(rules: Sequence[Rule] = RULES) -> list[Rule]:
-    """The rules that apply to generated programs (not those needing complex or pytree inputs)."""
+    """The rules that apply to generated programs (all but those needing pytree arguments)."""
     return [rule for rule in rules if not rule.missing(PROGRAM_FACTS)]
 
 
 def programs_for(rule: Rule, **options) -> st.SearchStrategy[Program]:
-    """``programs(**options)`` restricted to what ``rule`` needs (its AD modes, a scalar output)."""
+    """``programs(**options)`` restricted to what ``rule`` needs (AD modes, a scalar output,
+    complex inputs, holomorphic operations)."""
     modes = tuple(m for m, fact in (("fwd", "forward"), ("rev", "reverse")) if fact in rule.needs)
     output = "scalar" if "scalar_output" in rule.needs else options.pop("output", "any")
+    if "complex" in rule.needs:
+        options["dtypes"] = COMPLEX
+        options["holomorphic"] = "holomorphic" in rule.needs
     return programs(modes=modes, output=output, **options)
 
 

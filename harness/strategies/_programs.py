@@ -22,12 +22,25 @@ import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
 from harness._program import FUNCTION_NAME, HEADER, Program
-from harness._program_ops import BINARY, LIMIT, UNARY, UNIT, Bounds, Op
+from harness._program_ops import (
+    BINARY,
+    COMPLEX_BINARY,
+    COMPLEX_UNARY,
+    LIMIT,
+    UNARY,
+    UNIT,
+    Bounds,
+    Op,
+    disk,
+)
 from harness._program_rules import BUILT_IN, CustomRule
+from harness.strategies._complex_domains import complex_plane
 from harness.strategies._domains import bounded
 
 REAL_DTYPES = ("float32", "float64")
+COMPLEX_DTYPES = ("complex64", "complex128")
 INPUT_BOUNDS = (Bounds(-2.0, 2.0), Bounds(0.25, 2.0), Bounds(-1.0, 1.0), Bounds(0.5, 4.0))
+INPUT_DISKS = (disk(1.0), disk(2.0))
 MAX_DIM = 8  # no generated array dimension grows beyond this
 LOOP_TRIPS = 3
 # Operations today's JAX differentiates wrongly in some context, left out there unless asked for.
@@ -68,6 +81,7 @@ class _Builder:
         self.unary = unary
         self.max_ndim = max_ndim
         self.known_bugs = known_bugs
+        self.holomorphic = True
         self.forward = True
         self.reverse = True
 
@@ -89,6 +103,7 @@ class _Builder:
                 self.helpers[op.name] = op.helper
             self.forward &= op.forward
             self.reverse &= op.reverse
+            self.holomorphic &= op.holomorphic
         else:
             self.ops.append(op)
 
@@ -117,7 +132,7 @@ class _Builder:
 
 def applicable(ops: Sequence[Op], *bounds: Bounds) -> list[Op]:
     found = [op for op in ops if op.applies(*bounds)]
-    return found or [UNARY[0]]  # tanh applies everywhere
+    return found or [FALLBACK[ops[0] in COMPLEX_UNARY if ops else False]]
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
@@ -447,6 +462,21 @@ CONTROL = {
 }
 
 GROUPS = ("unary", "binary", "reduce", "shape", "linalg", "control", "custom")
+# The operation that applies everywhere, drawn when nothing else does: real, complex.
+FALLBACK = {False: UNARY[0], True: COMPLEX_UNARY[0]}
+
+
+def _complex_registry() -> dict[str, dict[str, object]]:
+    """What complex programs draw: entire functions, arithmetic, sums and products, shapes,
+    matmul, checkpoint and inner jit (no comparisons, so no cond, loops or clipping)."""
+    return {
+        "unary": {op.name: op for op in COMPLEX_UNARY},
+        "binary": {op.name: op for op in COMPLEX_BINARY},
+        "reduce": {k: REDUCTIONS[k] for k in ("sum", "mean", "prod", "cumsum")},
+        "shape": dict(SHAPES),
+        "linalg": {"matmul": LINALG["matmul"]},
+        "control": {k: CONTROL[k] for k in ("checkpoint", "jit")},
+    }
 
 
 def _registry(custom: Sequence[Op]) -> dict[str, dict[str, object]]:
@@ -479,11 +509,15 @@ def programs(
     modes: Sequence[str] = (),
     output: str = "any",
     known_bugs: bool = False,
+    holomorphic: bool = False,
 ) -> st.SearchStrategy[Program]:
     """Strategy for random differentiable JAX programs, each with a point of its domain.
 
     Args:
-        dtypes: the inputs' dtype is drawn from these (float32, float64).
+        dtypes: the inputs' dtype is drawn from these: float32 and float64, or complex64
+            and complex128 (complex programs use entire functions, arithmetic, sums,
+            products, shape operations, matmul, checkpoint and jit; conj too unless
+            ``holomorphic``).
         max_ops: at most this many top-level operations (a loop or a wrapper counts once).
         max_inputs: at most this many positional array arguments.
         max_size, max_ndim: the inputs' shapes have up to ``max_ndim`` dimensions of 1 to
@@ -494,6 +528,7 @@ def programs(
         modes: AD modes every program must support: ``("fwd",)`` leaves out custom_vjp
             functions, ``("rev",)`` leaves out while_loop.
         output: ``"any"`` or ``"scalar"`` (the result summed to one number).
+        holomorphic: complex programs of holomorphic operations only (``program.holomorphic``).
         known_bugs: also draw what today's JAX is known to get wrong (``KNOWN_BUGS_IN_LOOPS``:
             softplus and log_sigmoid inside loops), which is left out by default so that
             suites stay green and fuzzing looks for new bugs.
@@ -507,9 +542,19 @@ def programs(
     """
     dtypes = tuple(dtypes)
     for d in dtypes:
-        if d not in REAL_DTYPES:
+        if d not in REAL_DTYPES + COMPLEX_DTYPES:
             raise InvalidArgument(f"programs: dtype {d!r} is not supported; use "
-                                  f"{' or '.join(REAL_DTYPES)}")
+                                  f"{', '.join(REAL_DTYPES + COMPLEX_DTYPES)}")
+    is_complex = bool(dtypes) and dtypes[0] in COMPLEX_DTYPES
+    if any((d in COMPLEX_DTYPES) != is_complex for d in dtypes):
+        raise InvalidArgument(f"programs: dtypes={dtypes!r} mixes real and complex; draw real "
+                              "and complex programs from two strategies")
+    if holomorphic and not is_complex:
+        raise InvalidArgument("programs: holomorphic=True needs complex dtypes, e.g. "
+                              "dtypes=('complex64', 'complex128')")
+    if holomorphic and output == "scalar":
+        raise InvalidArgument("programs: holomorphic=True returns complex values; a scalar "
+                              "output is real (|out|^2 summed), which is not holomorphic")
     if not dtypes:
         raise InvalidArgument("programs: dtypes is empty; pass e.g. ('float32', 'float64')")
     for name, value in (("max_ops", max_ops), ("max_inputs", max_inputs),
@@ -528,9 +573,15 @@ def programs(
     if not all(isinstance(r, CustomRule) for r in custom_rules):
         raise InvalidArgument("programs: custom_rules takes harness.strategies.CustomRule "
                               "objects")
+    if is_complex and custom_rules:
+        raise InvalidArgument("programs: custom_rules are real functions; complex programs "
+                              "draw none")
     custom = [rule.op() for rule in BUILT_IN + tuple(custom_rules)]
-    registry = _registry(custom)
+    registry = _complex_registry() if is_complex else _registry(custom)
     chosen = _choose(registry, ops)
+    if holomorphic:
+        chosen = {g: {k: v for k, v in d.items() if not (isinstance(v, Op) and not v.holomorphic)}
+                  for g, d in chosen.items()}
     if "fwd" in modes:
         chosen = {g: {k: v for k, v in d.items() if not (isinstance(v, Op) and not v.forward)}
                   for g, d in chosen.items()}
@@ -544,8 +595,9 @@ def programs(
     unary = [op for group in ("unary", "custom") for op in chosen.get(group, {}).values()]
     return _draw_program(_Spec(dtypes=dtypes, max_ops=max_ops, max_inputs=max_inputs,
                                max_size=max_size, max_ndim=max_ndim, chosen=chosen,
-                               unary=tuple(unary) or (UNARY[0],), scalar=output == "scalar",
-                               known_bugs=bool(known_bugs)))
+                               unary=tuple(unary) or (FALLBACK[is_complex],),
+                               scalar=output == "scalar", known_bugs=bool(known_bugs),
+                               is_complex=is_complex))
 
 
 def _choose(registry: dict, ops: Sequence[str] | None) -> dict[str, dict]:
@@ -580,6 +632,7 @@ class _Spec:
     unary: tuple[Op, ...]
     scalar: bool
     known_bugs: bool
+    is_complex: bool
 
     def __repr__(self) -> str:
         ops = sum(len(d) for d in self.chosen.values())
@@ -598,7 +651,8 @@ def _draw_program(draw, spec: _Spec) -> Program:
     for i in range(n_inputs):
         ndim = draw(st.integers(0, max_ndim))
         shape = tuple(draw(st.integers(1, spec.max_size)) for _ in range(ndim))
-        inputs.append(Var(f"x{i}", shape, draw(st.sampled_from(INPUT_BOUNDS))))
+        domains = INPUT_DISKS if spec.is_complex else INPUT_BOUNDS
+        inputs.append(Var(f"x{i}", shape, draw(st.sampled_from(domains))))
     unary = list(spec.unary)
     b = _Builder(draw, inputs, unary=unary, max_ndim=max_ndim, known_bugs=spec.known_bugs)
     groups = list(chosen)
@@ -616,20 +670,28 @@ def _draw_program(draw, spec: _Spec) -> Program:
                 break
         else:  # nothing drawn applied: the simplest operation that always does
             _elementwise_unary(b, x, applicable(unary, x.bounds)[0])
-    out = _output(b, spec.scalar)
-    strategies = tuple(bounded(dtype, v.shape, v.bounds.lo, v.bounds.hi) for v in inputs)
+    out = _output(b, spec.scalar, spec.is_complex)
+    strategies = tuple(complex_plane(dtype, v.shape, radius=v.bounds.hi) if spec.is_complex
+                       else bounded(dtype, v.shape, v.bounds.lo, v.bounds.hi) for v in inputs)
     args = draw(st.tuples(*strategies))
     return Program(_source(b, inputs, out), args, tuple(b.ops), dtype,
-                   forward_mode=b.forward, reverse_mode=b.reverse, arguments=strategies)
+                   forward_mode=b.forward, reverse_mode=b.reverse,
+                   holomorphic=spec.is_complex and b.holomorphic and not spec.scalar,
+                   arguments=strategies)
 
 
-def _output(b: _Builder, scalar: bool) -> str:
-    """The returned expression: the last value, plus the sums of values nothing else used."""
+def _output(b: _Builder, scalar: bool, is_complex: bool) -> str:
+    """The returned expression: the last value, plus the sums of values nothing else used;
+    for a scalar output of a complex program, the sum of its squared moduli."""
     last = b.vars[-1]
     unused = [v for v in b.vars[:-1] if v.name not in b.used]
     terms = [last.name if last.ndim == 0 or not scalar else f"jnp.sum({last.name})"]
     terms += [v.name if v.ndim == 0 else f"jnp.sum({v.name})" for v in unused]
-    return " + ".join(terms)
+    out = " + ".join(terms)
+    if scalar and is_complex:
+        b.lines.append(f"out = {out}")
+        return "jnp.sum(jnp.real(out * jnp.conj(out)))"
+    return out
 
 
 def _source(b: _Builder, inputs: list[Var], out: str) -> str:
