@@ -246,7 +246,7 @@ def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def fuzz(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``adharness fuzz``; returns the exit status."""
-    from harness import _fuzz
+    from properties import _fuzz
 
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         parser.error(f"--out {args.out!r} is a file; name a folder for the reproducers "

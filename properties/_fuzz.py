@@ -33,13 +33,9 @@ from harness._program_rules import CustomRule
 from harness._reproduce import literal
 from harness.strategies import programs
 
+from ._generated import BATCH_POINTS, HIGHER_ORDER, program_rules, programs_for
+
 CHECK = "check"  # the pseudo-rule: harness.check at order 2 in the program's modes
-# What every generated program is; the AD modes, a scalar output and higher derivatives are
-# asked of the strategy per rule.
-PROGRAM_FACTS = frozenset({"forward", "reverse", "traceable", "real", "single_dtype",
-                           "scalar_output", "higher_order"})
-HIGHER_ORDER = 2
-BATCH_POINTS = 3
 ROUND_EXAMPLES = 10  # programs per rule and round, times the rule's example share
 SHRINK_SECONDS = 30.0  # shrinking a failure stops this long after it was found
 SEPARATOR = "--"
@@ -59,6 +55,7 @@ OPTIONS: dict[str, Callable[[Program], dict]] = {
     "nth_derivative_matches_oracle": lambda p: {"order": HIGHER_ORDER},
     "derivatives_unchanged_under_jit": lambda p: {"forward": p.forward_mode,
                                                   "reverse": p.reverse_mode},
+    "cauchy_riemann": lambda p: {"holomorphic": p.holomorphic},
 }
 
 
@@ -116,7 +113,7 @@ def fuzzable_rules() -> tuple[str, ...]:
         >>> fuzzable_rules()[:2]
         ('check', 'grad_matches_oracle')
     """
-    return (CHECK,) + tuple(r.name for r in properties.RULES if not r.missing(PROGRAM_FACTS))
+    return (CHECK,) + tuple(r.name for r in program_rules())
 
 
 def fuzz(
@@ -290,14 +287,14 @@ def _targets(rules: Sequence[str] | None, *, custom_rules, ops, known_bugs) -> l
                                   f"{', '.join(valid)}")
     if not names:
         raise InvalidArgument("fuzz: rules is empty; pass None to run them all")
-    by_name = {r.name: r for r in properties.RULES}
+    by_name = {r.name: r for r in program_rules()}
     targets = []
     for name in names:
         rule = by_name.get(name)
-        needs = rule.needs if rule else frozenset()
-        modes = tuple(m for m, fact in (("fwd", "forward"), ("rev", "reverse")) if fact in needs)
-        drawn = programs(modes=modes, output="scalar" if "scalar_output" in needs else "any",
-                         custom_rules=custom_rules, ops=ops, known_bugs=known_bugs)
+        options = {"ops": ops, "known_bugs": known_bugs}
+        if rule is None or "complex" not in rule.needs:  # custom rules are real functions
+            options["custom_rules"] = custom_rules
+        drawn = programs(**options) if rule is None else programs_for(rule, **options)
         share = rule.example_share if rule else 1.0
         targets.append(_Target(name, _cases(drawn, bool(rule and rule.batch)),
                                max(1, round(ROUND_EXAMPLES * share))))
