@@ -129,7 +129,9 @@ def test_every_program_keeps_an_ad_mode():
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"dtypes": ("complex64",)}, "dtype 'complex64' is not supported"),
+    ({"dtypes": ("float16",)}, "dtype 'float16' is not supported"),
+    ({"dtypes": ("float32", "complex64")}, "mixes real and complex"),
+    ({"holomorphic": True}, "holomorphic=True needs complex dtypes"),
     ({"dtypes": ()}, "dtypes is empty"),
     ({"max_ops": 0}, "max_ops=0 must be an int >= 1"),
     ({"max_size": 20}, "max_size=20 is above"),
