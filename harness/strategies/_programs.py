@@ -82,11 +82,12 @@ class _Builder:
         self.max_ndim = max_ndim
         self.known_bugs = known_bugs
         self.holomorphic = True
+        self.count = 0
         self.forward = True
         self.reverse = True
 
     def fresh(self, prefix: str = "v") -> str:
-        self.count = getattr(self, "count", 0) + 1
+        self.count += 1
         return f"{prefix}{self.count}"
 
     def keeps_a_mode(self, *, forward: bool, reverse: bool) -> bool:
