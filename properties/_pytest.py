@@ -108,8 +108,8 @@ def case_id(entry: Entry, dtype: str) -> str:
 
 
 def known_failure(rule: Rule, entry: Entry) -> str | None:
-    """Why today's JAX fails ``rule`` on ``entry``, or None."""
-    return entry.xfail.get(rule.name) or (entry.xfail.get("*") if rule.oracle else None)
+    """Why the running JAX fails ``rule`` on ``entry``, or None."""
+    return entry.expected_failure(rule.name, oracle=rule.oracle)
 
 
 def marks_for(rule: Rule, entry: Entry) -> list:
@@ -117,7 +117,7 @@ def marks_for(rule: Rule, entry: Entry) -> list:
     why = known_failure(rule, entry)
     if why:
         marks.append(pytest.mark.xfail(reason=why, strict=True))
-    elif "*" in entry.xfail:
+    elif entry.derivative_is_wrong():
         marks.append(pytest.mark.skip(reason=(
             "today's JAX computes this entry's derivative wrongly (see its xfail): identities "
             "between two AD computations of it say nothing")))

@@ -9,5 +9,6 @@ True
 from harness.catalog._entries import ENTRIES as ENTRIES
 from harness.catalog._entries import FAMILIES as FAMILIES
 from harness.catalog._entry import Entry as Entry
+from harness.catalog._known_bugs import KnownBug as KnownBug
 
-__all__ = ["ENTRIES", "FAMILIES", "Entry"]
+__all__ = ["ENTRIES", "FAMILIES", "Entry", "KnownBug"]

@@ -12,21 +12,13 @@ from harness.strategies import away_from, bounded, positive, real_line, unit_int
 
 from ._arguments import arguments, vector
 from ._entry import Entry
+from ._known_bugs import LOG_NDTR_FAR_LEFT, SINC_NEAR_ZERO
 
 SHAPE = (3,)
 HALF_PI = math.pi / 2
 LOG_WHY = ("x >= 1e-2: at x = 1e-3 the harness's second-order central differences go wrong "
            "(log'' = -1e6 there; the oracle gives about -400 with a small error estimate): a "
            "false alarm of the harness, reported")
-
-
-LOG_NDTR_FAR_LEFT = (
-    "why: in float64, jax.scipy.special.log_ndtr uses a 3-term asymptotic series below x = -20, "
-    "whose value is off by 2e-11 (relative) at -20.01, and its custom_jvp computes the "
-    "derivative exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi) from that value: jax.grad(log_ndtr) "
-    "at -20.01 is 20.059728528397 where the derivative is 20.059728448042 (mpmath), a relative "
-    "error of 4e-9 (1.6e-10 at -30), and it is not the slope of the function JAX computes "
-    "either. JAX 0.10.2 on the CPU")
 
 
 def _bounded(low, high):
@@ -41,14 +33,6 @@ def _away_from(kinks, margin, low=None, high=None):
     return arguments(lambda d: away_from(d, SHAPE, kinks, margin=margin, low=low, high=high))
 
 
-SINC_NEAR_ZERO = (
-    "why: jax.grad(jnp.sinc) is -inf (+inf for x < 0) at tiny nonzero x (float32 "
-    "|x| < 3.5e-20, float64 |x| < 1e-154), where it is -pi^2 x / 3: the custom_jvp (a "
-    "Maclaurin series) covers x == 0 only, and elsewhere JAX differentiates sin(pi x) / (pi x), "
-    "whose (pi x)^2 underflows to 0. At larger |x| it is finite but cancels: float32 1e-4 gives "
-    "-1.36e-3 (true -3.29e-4) and a second derivative of +5.96 (true -3.29), float64 1e-60 "
-    "gives 1.4e44; the harness's measured rounding forgives much of that in float32. "
-    "JAX 0.10.2 on the CPU")
 # Properties that compare two ways of computing the derivative fail too where it is infinite.
 SMALL = 0.5  # below this, jnp.sinc's derivatives lose accuracy (see SINC_NEAR_ZERO)
 # Where jax.grad(jnp.sinc) is infinite: (lowest, highest) magnitude per dtype.

@@ -11,6 +11,7 @@ import hypothesis.errors
 import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
+from harness.catalog._known_bugs import KnownBug
 
 REAL = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")
@@ -39,9 +40,10 @@ class Entry:
         reverse_mode: whether ``jax.vjp`` exists (False for ``while_loop`` on the carry).
         eager: Python control flow on values: fn cannot be jitted, vmapped or traced.
         xfail: property name (or "*" for every property judged against the oracles) -> why
-            today's JAX gets it wrong; the suite marks those cases as strict expected failures,
-            so a fix shows up. (Identities such as jacfwd = jacrev hold even for a wrong rule,
-            so "*" leaves them out.)
+            today's JAX gets it wrong, as a str (always) or a ``KnownBug`` (while its probe
+            finds the bug in the running JAX); the suite marks those cases as strict expected
+            failures, so a fix shows up. (Identities such as jacfwd = jacrev hold even for a
+            wrong rule, so "*" skips them while the bug is there.)
         domain: the domain in words.
 
     Raises:
@@ -65,7 +67,7 @@ class Entry:
     forward_mode: bool = True
     reverse_mode: bool = True
     eager: bool = False
-    xfail: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    xfail: Mapping[str, str | KnownBug] = dataclasses.field(default_factory=dict)
     domain: str = ""
     why: str = ""
 
@@ -106,11 +108,27 @@ class Entry:
             if not isinstance(getattr(self, text), str):
                 raise InvalidArgument(f"{where}: {text}={getattr(self, text)!r} must be a str")
         if not isinstance(self.xfail, Mapping) or not all(
-                isinstance(k, str) and k and isinstance(v, str) and v.strip()
+                isinstance(k, str) and k
+                and (isinstance(v, KnownBug) or isinstance(v, str) and v.strip())
                 for k, v in self.xfail.items()):
             raise InvalidArgument(
                 f"{where}: xfail={self.xfail!r} must map property names (or '*') to a non-empty "
-                "reason, e.g. {'*': 'why: what JAX gets wrong, which versions'}")
+                "reason or a KnownBug, e.g. {'*': 'why: what JAX gets wrong, which versions'}")
+
+    def expected_failure(self, prop: str, *, oracle: bool) -> str | None:
+        """Why the running JAX fails property ``prop`` here (None: it should pass).
+
+        ``oracle``: whether the property judges against the finite-difference oracles, which
+        a ``"*"`` mark covers.
+        """
+        why = self.xfail.get(prop) or (self.xfail.get("*") if oracle else None)
+        if isinstance(why, KnownBug):
+            return why.why if why.present() else None
+        return why
+
+    def derivative_is_wrong(self) -> bool:
+        """Whether the running JAX computes this entry's derivative wrongly (a live "*" mark)."""
+        return self.expected_failure("*", oracle=True) is not None
 
     def modes(self) -> tuple[str, ...]:
         """The AD modes this entry's function supports: ``("fwd", "rev")`` or one of them."""

@@ -22,18 +22,11 @@ from harness.strategies import (
 
 from ._arguments import arguments, box, lower_triangular, vector
 from ._entry import COMPLEX, REAL, Entry
+from ._known_bugs import CHOLESKY_LOWER_ONLY
 
 BOTH = REAL + COMPLEX
 SPD = "symmetric positive definite 3x3, condition number <= 10"
 INVERTIBLE = "3x3 with condition number <= 10"
-CHOLESKY_LOWER_ONLY = (
-    "why: jax.scipy.linalg.cholesky and cho_factor call lax.linalg.cholesky with "
-    "symmetrize_input=False, which reads only the lower triangle of a (documented: the upper "
-    "triangle is ignored), but the JVP rule of cholesky_p applies the whole tangent as if it "
-    "were symmetric: the derivative along a[0,2] is not 0, and the one along a[2,0] is half "
-    "what it is (d cholesky(a, lower=True)[2,2] / d a[2,0] = -0.144, not -0.289, at "
-    "a = [[2,1,1],[1,2,1],[1,1,2]]). JAX 0.10.2 on the CPU; jnp.linalg.cholesky symmetrizes "
-    "first and is right")
 
 
 def _spd(dtype):
