@@ -1,7 +1,8 @@
 """The pytest plugin: JAX backend and precision, Hypothesis profiles, markers, sharding, header.
 
 Options (all ``--adh-``): ``--adh-profile dev|ci|thorough``, ``--adh-backend cpu|gpu|tpu``,
-``--adh-matmul-precision highest|high|default``, ``--adh-skip-slow``, ``--adh-shard I/N``.
+``--adh-matmul-precision highest|high|default``, ``--adh-skip-slow``, ``--adh-shard I/N``,
+``--adh-bench-preset quick|full`` (see ``_plugin_bench`` for how benchmarks meet xdist).
 Markers: ``slow`` and ``accelerator`` (skipped on the CPU backend).
 
 Under pytest-xdist ``pytest_configure`` runs in the controller and in every worker with the same
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import _plugin_bench
 from harness._plugin_jax import (
     BACKENDS,
     MATMUL_PRECISIONS,
@@ -67,6 +69,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only shard I of N (1-based); a test's shard is a hash of its node id, so the "
         "N shards are disjoint and together run every test.",
     )
+    _plugin_bench.add_options(group)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    return _plugin_bench.auto_workers(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    _plugin_bench.update_machine_info(config, machine_info)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,6 +87,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     if _under_xdist(config):
         share_gpu_between_workers()
+    _plugin_bench.disable_benchmarks_under_xdist(config, _under_xdist(config))
     backend = config.getoption("--adh-backend")
     if backend:
         select_backend(backend)
@@ -122,5 +136,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     shard = config.getoption("--adh-shard")
     return [
         f"adharness: {describe_setup()}, hypothesis profile {profile}"
-        + (f", shard {shard}" if shard else "")
+        + (f", shard {shard}" if shard else ""),
+        _plugin_bench.header(config),
     ]

@@ -29,7 +29,8 @@ def test_inner_jit_with_float64_constant_across_enable_x64():
 
 
 @pytest.mark.xfail(strict=jax.__version__.startswith(("0.10.", "0.11.")), reason=(
-    "JAX 0.10.2 (CPU) and 0.11.2 (H100): jnp.logaddexp (so jax.nn.softplus and log_sigmoid) inside lax.scan, "
+    "JAX 0.10.2 (CPU) and 0.11.2 (H100): jnp.logaddexp (so jax.nn.softplus and log_sigmoid) "
+    "inside lax.scan, "
     "differentiated in reverse mode and then again, gives 0.5 for softplus''(0) = 0.25 at the "
     "tie x == 0 exactly (forward over forward, and the same function outside scan, give 0.25). "
     "Found by the generated programs; they leave softplus and log_sigmoid out of loop bodies "

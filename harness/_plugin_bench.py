@@ -1,0 +1,63 @@
+"""The plugin's side of the benchmark suites: the preset, xdist, and what machine_info records.
+
+pytest-benchmark cannot time tests spread over pytest-xdist workers, and the project's pytest
+options turn xdist on (``-n auto``). So:
+
+- when the command line asks for benchmark results (``--benchmark-only``, ``--benchmark-json``,
+  ``--benchmark-save``, ``--benchmark-autosave``, ``--benchmark-compare``,
+  ``--benchmark-histogram`` or ``--benchmark-enable``), ``-n auto`` starts no workers and the
+  benchmarks are timed in this one process;
+- otherwise, under xdist, the benchmarks are disabled as pytest-benchmark would, but without
+  its warning: each runs once, checked against its reference, as a test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+PRESETS = ("quick", "full")
+_RESULT_OPTIONS = ("benchmark_only", "benchmark_json", "benchmark_save", "benchmark_autosave",
+                   "benchmark_compare", "benchmark_histogram", "benchmark_enable")
+
+
+def add_options(group) -> None:
+    group.addoption(
+        "--adh-bench-preset", choices=PRESETS, default="quick",
+        help="benchmark sizes: quick (the default; a few minutes on 2 CPU cores) or full "
+        "(from the dispatch floor up to what the device holds).",
+    )
+
+
+def timing_requested(config: pytest.Config) -> bool:
+    """Whether the command line asks pytest-benchmark for results."""
+    return any(getattr(config.option, name, None) not in (None, False, [])
+               for name in _RESULT_OPTIONS)
+
+
+def auto_workers(config: pytest.Config) -> int | None:
+    """0 workers for ``-n auto`` when benchmarks are to be timed; else xdist decides."""
+    return 0 if timing_requested(config) else None
+
+
+def disable_benchmarks_under_xdist(config: pytest.Config, under_xdist: bool) -> None:
+    """Run benchmarks once each (as checks) in xdist workers, silently."""
+    if under_xdist and hasattr(config.option, "benchmark_disable") \
+            and not timing_requested(config):
+        config.option.benchmark_disable = True
+
+
+def header(config: pytest.Config) -> str:
+    preset = config.getoption("--adh-bench-preset")
+    if getattr(config.option, "benchmark_disable", False):
+        how = ("run once each as checks, not timed (time them with --benchmark-only or "
+               "--benchmark-json=FILE, which run them in one process)")
+    else:
+        how = "timed"
+    return f"adharness benchmarks: preset {preset}, {how}"
+
+
+def update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    from harness.bench import machine_info as jax_machine_info
+
+    machine_info.update(jax_machine_info())
+    machine_info["adh_bench_preset"] = config.getoption("--adh-bench-preset")

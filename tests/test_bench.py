@@ -1,0 +1,223 @@
+"""The benchmark machinery: timing discipline, reference check, cases, and pytest-benchmark runs.
+
+The end-to-end runs go through a subprocess: ``pytest suites/bench --benchmark-only
+--benchmark-json=FILE`` must give pytest-benchmark users what they expect, with our keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from harness._errors import InvalidArgument
+from harness.bench import (
+    _cases,
+    _run,
+    _strategies,
+    cases,
+    compile_for_timing,
+    machine_info,
+    plan_rounds,
+    run_case,
+)
+from harness.bench._timing import max_abs_error
+from harness.bench._workloads import build, products
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+EXTRA_KEYS = {"strategy", "size", "mode", "compile_s", "flops", "bytes_accessed", "temp_bytes",
+              "max_abs_error"}
+MACHINE_KEYS = {"jax_backend", "device_kind", "device_count", "jax_version", "jaxlib_version",
+                "x64", "XLA_FLAGS"}
+
+
+class FakeBenchmark:
+    """Stands in for pytest-benchmark's fixture where only the calls are of interest."""
+
+    def __init__(self):
+        self.extra_info, self.calls, self.group = {}, 0, None
+
+    def pedantic(self, target, *, rounds, iterations, warmup_rounds):
+        for _ in range((rounds + warmup_rounds) * iterations):
+            target()
+            self.calls += 1
+
+
+# ---- timing -----------------------------------------------------------------------------------
+
+def test_jit_compiles_ahead_and_reports_costs():
+    timed = compile_for_timing(lambda x: jnp.sin(x) @ x, (np.ones((4, 4), np.float32),),
+                               mode="jit")
+    assert timed.compile_s > 0 and timed.flops > 0 and timed.bytes_accessed > 0
+    assert isinstance(timed.call(), jax.Array)
+    np.testing.assert_allclose(timed.call(), np.sin(np.ones((4, 4))) @ np.ones((4, 4)),
+                               rtol=1e-6)
+
+
+def test_eager_runs_op_by_op_and_has_no_program_costs():
+    timed = compile_for_timing(jnp.cos, (np.zeros(3, np.float32),), mode="eager")
+    assert timed.flops is None and timed.bytes_accessed is None and timed.temp_bytes is None
+    np.testing.assert_array_equal(timed.first_result, np.ones(3))
+
+
+def test_an_unknown_mode_is_refused_with_the_choices():
+    with pytest.raises(InvalidArgument, match="mode='pmap': use one of eager, jit"):
+        compile_for_timing(jnp.sin, (1.0,), mode="pmap")
+
+
+def test_every_call_waits_for_the_whole_output_pytree():
+    seen = []
+
+    def fn(x):
+        return {"a": x + 1, "b": (x * 2, x - 1)}
+
+    timed = compile_for_timing(fn, (np.ones(2, np.float32),), mode="jit")
+    out = timed.call()
+    for leaf in jax.tree_util.tree_leaves(out):
+        seen.append(leaf.is_ready())
+    assert seen == [True, True, True]
+
+
+@pytest.mark.parametrize(("per_call", "budget", "expected"), [
+    (0.01, 1.0, (100, 1)),      # 100 calls fill the budget
+    (2.0, 1.0, (5, 1)),         # slow: the fewest rounds
+    (1e-6, 0.01, (100, 100)),   # fast: 100 calls per round so a round lasts 0.1 ms
+])
+def test_rounds_fill_the_budget_with_at_least_the_fewest(per_call, budget, expected):
+    assert plan_rounds(per_call, budget_s=budget, min_rounds=5) == expected
+
+
+def test_max_abs_error_compares_pytrees_and_refuses_mismatched_shapes():
+    assert max_abs_error((np.ones(3), np.zeros(2)), (np.ones(3), np.full(2, 0.5))) == 0.5
+    with pytest.raises(AssertionError, match="shape"):
+        max_abs_error(np.ones(3), np.ones(4))
+
+
+# ---- strategies and references ----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", _strategies.HVP_MODES)
+def test_each_hvp_strategy_is_the_hessian_times_v(name):
+    w = build("logistic_loss", 3)
+    hessian = jax.hessian(w.fn)(w.x, *w.consts)
+    got = _strategies.HVP[name](w.fn)(w.x, w.tangent, *w.consts)
+    np.testing.assert_allclose(got, hessian @ w.tangent, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["mjp", "jmp"])
+def test_loop_map_and_vmap_products_agree(kind):
+    w = build("predict", 3)
+    batch = products(w, kind=kind)
+    results = [_strategies.LOOP_VS_VMAP[f"{kind}_{how}"](w.fn)(w.x, batch, *w.consts)
+               for how in ("loop", "map", "vmap")]
+    assert results[0].shape == (128, 3) if kind == "mjp" else (128, 4)
+    for other in results[1:]:
+        np.testing.assert_allclose(other, results[0], rtol=1e-5, atol=1e-7)
+
+
+def test_a_wrong_strategy_fails_before_it_is_timed(monkeypatch):
+    wrong = lambda f: (lambda x, v, *c: 1.01 * _strategies.HVP["fwd_over_rev"](f)(x, v, *c))
+    monkeypatch.setitem(_cases.STRATEGIES["hvp"], "rev_over_rev", wrong)
+    monkeypatch.setitem(_run.STRATEGIES["hvp"], "rev_over_rev", wrong)
+    bench = FakeBenchmark()
+    case = _cases.Case("hvp", "logistic_loss", 3, "rev_over_rev", "jit")
+    with pytest.raises(AssertionError, match="rev_over_rev disagrees with the float64 reference"):
+        run_case(bench, case, preset="quick")
+    assert bench.calls == 0 and bench.extra_info == {}
+
+
+def test_a_right_strategy_is_timed_and_records_every_key():
+    bench = FakeBenchmark()
+    info = run_case(bench, _cases.Case("jacobian", "tanh_affine", (8, 4), "vmap_jacrev", "jit"),
+                    preset="quick")
+    assert bench.calls >= 3 and EXTRA_KEYS <= set(info) and info["shape_kind"] == "tall"
+    assert info["max_abs_error"] <= info["tolerance"]
+    assert bench.group == "jacobian tanh_affine 8x4 jit"
+
+
+# ---- cases ------------------------------------------------------------------------------------
+
+def test_the_quick_preset_has_every_family_and_strategy():
+    quick = [c for f in _cases.FAMILIES for c in cases(f, preset="quick", backend="cpu")]
+    assert len(quick) >= 12 and len({c.id for c in quick}) == len(quick)
+    strategies = {c.strategy for c in quick}
+    assert set(_strategies.HVP) | set(_strategies.LOOP_VS_VMAP) | set(_strategies.JACOBIAN) \
+        <= strategies
+    assert {c.mode for c in quick} == {"eager", "jit"}
+
+
+def test_the_full_preset_leaves_the_full_hessian_out_where_it_does_not_fit():
+    full = cases("hvp", preset="full", backend="gpu")
+    hessians = {(c.workload, c.size) for c in full if c.strategy == "full_hessian"}
+    assert ("sum_tanh_squared", 12000) in hessians
+    assert ("sum_tanh_squared", 120000000) not in hessians
+    assert max(c.size for c in full if c.workload == "sum_tanh_squared") == 120_000_000
+
+
+def test_unknown_families_and_presets_are_refused():
+    with pytest.raises(InvalidArgument, match="unknown benchmark family 'hessian'"):
+        cases("hessian", preset="quick", backend="cpu")
+    with pytest.raises(InvalidArgument, match="unknown preset 'huge'; use one of quick, full"):
+        cases("hvp", preset="huge", backend="cpu")
+
+
+def test_machine_info_names_the_backend_and_versions():
+    info = machine_info()
+    assert MACHINE_KEYS <= set(info) and info["jax_version"] == jax.__version__
+
+
+# ---- through pytest-benchmark -----------------------------------------------------------------
+
+def _pytest(*args, tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CI", "PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "JAX_PLATFORMS")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPOSITORY), env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/bench", "-p", "no:cacheprovider", *args],
+        cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=600)
+
+
+SUBSET = "-k", "logistic_loss or tanh_affine-jacrev-jit-64x64 or predict-mjp_vmap"
+
+
+def test_benchmark_json_holds_the_keys_and_groups(tmp_path):
+    out = tmp_path / "run.json"
+    run = _pytest("--benchmark-only", f"--benchmark-json={out}", *SUBSET, tmp_path=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "adharness benchmarks: preset quick, timed" in run.stdout
+    data = json.loads(out.read_text())
+    assert MACHINE_KEYS <= set(data["machine_info"])
+    benchmarks = data["benchmarks"]
+    assert len(benchmarks) >= 12
+    for b in benchmarks:
+        assert EXTRA_KEYS <= set(b["extra_info"]), b["name"]
+        assert b["stats"]["rounds"] >= 3
+    groups = {b["group"].split()[0] for b in benchmarks}
+    assert groups == {"hvp", "loop_vs_vmap", "jacobian"}
+
+
+def test_under_xdist_benchmarks_run_once_as_checks(tmp_path):
+    run = _pytest("-n", "2", "-k", "tanh_affine and 64x64", tmp_path=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "run once each as checks, not timed" in run.stdout
+    assert "8 passed" in run.stdout
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    from harness import bench
+    from harness.bench import _machine, _timing, _workloads
+
+    runner = doctest.DocTestRunner()
+    for module in (bench, _cases, _machine, _strategies, _timing, _workloads):
+        for test in doctest.DocTestFinder().find(module, globs=vars(module).copy()):
+            runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert runner.summarize(verbose=False).attempted >= 10
