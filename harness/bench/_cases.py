@@ -119,9 +119,11 @@ def cases(family: str, *, preset: str, backend: str) -> list[Case]:
                         parameters(workload, size) > FULL_HESSIAN_MAX[kind][workload]):
                     continue
                 for mode in MODES:
-                    # Under jit a Python loop is unrolled 128 times, which takes seconds to
-                    # compile: it is timed at each workload's smallest size only.
-                    if strategy.endswith("_loop") and mode == "jit" and size != sizes[0]:
+                    # Timed at each workload's smallest size only, as both measure the compiler:
+                    # under jit a Python loop is unrolled 128 times (seconds to compile), and
+                    # eager lax.map traces and compiles its loop again on every call.
+                    if size != sizes[0] and (strategy.endswith("_loop") and mode == "jit"
+                                             or strategy.endswith("_map") and mode == "eager"):
                         continue
                     out.append(Case(family, workload, size, strategy, mode))
     return out
