@@ -31,7 +31,7 @@ from harness.bench._timing import (
 from harness.bench._workloads import Workload, build, products, tanh_affine_workload, to_float64
 
 # Seconds of timed calls per benchmark, and the fewest rounds, per preset.
-BUDGET_S = {"quick": 0.05, "full": 0.4}
+BUDGET_S = {"quick": 0.05, "full": 0.25}
 MIN_ROUNDS = {"quick": 3, "full": 7}
 # float32 results must agree with the float64 reference to this fraction of its largest entry.
 RELATIVE_TOLERANCE = 1e-3
