@@ -9,11 +9,22 @@ options turn xdist on (``-n auto``). So:
   benchmarks are timed in this one process;
 - otherwise, under xdist, the benchmarks are disabled as pytest-benchmark would, but without
   its warning: each runs once, checked against its reference, as a test.
+
+pytest-benchmark writes ``--benchmark-json=FILE`` once, at the end (and empties FILE at the
+start). So that a run stopped by a time limit keeps what it measured, ``FILE.partial`` holds
+the benchmarks finished so far, rewritten atomically at most every few seconds; it is removed
+once FILE is written.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import time
+
 import pytest
+
+from harness._files import write_atomically
 
 PRESETS = ("quick", "full")
 _RESULT_OPTIONS = ("benchmark_only", "benchmark_json", "benchmark_save", "benchmark_autosave",
@@ -44,6 +55,45 @@ def disable_benchmarks_under_xdist(config: pytest.Config, under_xdist: bool) -> 
     if under_xdist and hasattr(config.option, "benchmark_disable") \
             and not timing_requested(config):
         config.option.benchmark_disable = True
+
+
+class PartialResults:
+    """Keeps ``FILE.partial`` up to date with the finished benchmarks of a JSON run."""
+
+    def __init__(self, config: pytest.Config, path: str, *, every_s: float = 5.0):
+        self.config, self.path, self.every_s = config, f"{path}.partial", every_s
+        self.last = time.monotonic()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self) -> None:
+        if time.monotonic() - self.last >= self.every_s:
+            self.write()
+
+    def write(self) -> None:
+        session = self.config._benchmarksession
+        if not session.benchmarks:
+            return
+        hook = self.config.hook
+        output = hook.pytest_benchmark_generate_json(
+            config=self.config, benchmarks=session.benchmarks, include_data=True,
+            machine_info=session.get_machine_info(),
+            commit_info=hook.pytest_benchmark_generate_commit_info(config=self.config))
+        write_atomically(self.path, json.dumps(output, indent=2))
+        self.last = time.monotonic()
+
+    def pytest_unconfigure(self) -> None:
+        final = self.path[: -len(".partial")]
+        if os.path.exists(self.path) and os.path.getsize(final) > 0:
+            os.unlink(self.path)
+
+
+def keep_partial_results(config: pytest.Config) -> None:
+    """Register ``PartialResults`` for a timed run with ``--benchmark-json``."""
+    target = getattr(config.option, "benchmark_json", None)
+    if target is None or getattr(config.option, "benchmark_disable", False) \
+            or hasattr(config, "workerinput"):
+        return
+    config.pluginmanager.register(PartialResults(config, target.name), "adharness-partial")
 
 
 def header(config: pytest.Config) -> str:

@@ -28,12 +28,12 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from importlib import metadata
 
 import harness
+from harness._files import write_atomically
 from harness.catalog import ENTRIES, Entry
 
 ERROR = "error"
@@ -194,18 +194,7 @@ def _write_report(path: str, outcomes: list[Outcome], args: argparse.Namespace,
         "order": args.order, "seconds": round(seconds, 3),
         "results": [dataclasses.asdict(o) | {"seconds": round(o.seconds, 3)} for o in outcomes],
     }
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".adharness-", suffix=".json.tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            json.dump(summary, file, indent=2)
-            file.write("\n")
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, json.dumps(summary, indent=2) + "\n")
 
 
 def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

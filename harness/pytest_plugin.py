@@ -88,6 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if _under_xdist(config):
         share_gpu_between_workers()
     _plugin_bench.disable_benchmarks_under_xdist(config, _under_xdist(config))
+    _plugin_bench.keep_partial_results(config)
     backend = config.getoption("--adh-backend")
     if backend:
         select_backend(backend)

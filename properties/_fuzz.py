@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ import jax
 import properties
 from harness._check import check
 from harness._errors import DerivativeMismatch, InvalidArgument, NotApplicable, UndefinedPoint
+from harness._files import write_atomically
 from harness._plugin_profiles import PROFILES
 from harness._program import FUNCTION_NAME, Program
 from harness._program_rules import CustomRule
@@ -330,7 +330,7 @@ def _record(name: str, failure: _Found, folder: str, seen: set[str], *, found: s
     path = os.path.join(folder, f"{key}.py")
     new = key not in seen
     if new:
-        _write(path, reproducer(name, failure.case, failure.message, primitive=primitive,
+        write_atomically(path, reproducer(name, failure.case, failure.message, primitive=primitive,
                                 found=found))
         seen.add(key)
     return Failure(name, primitive, path, new, failure.message)
@@ -379,15 +379,3 @@ def _jaxlib_version() -> str:
         return "unknown"
 
 
-def _write(path: str, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".adharness-",
-                                         suffix=".py.tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
