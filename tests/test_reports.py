@@ -1,0 +1,104 @@
+"""Reports: loading pytest-benchmark JSON into a tidy frame, bad input, and derived tables."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+from reports import _derive
+from reports._load import ReportInputError, load_runs
+
+RESULTS = pathlib.Path(__file__).resolve().parents[1] / "suites" / "bench" / "results"
+H100 = sorted((RESULTS / "h100").glob("*.json"))
+
+
+def _bench(strategy, median, *, family="hvp", workload="w", size=10, mode="jit", **extra):
+    return {"name": f"test_{family}[{workload}-{strategy}-{mode}-{size}]", "group": family,
+            "params": {}, "stats": {"median": median, "min": median, "iqr": median / 10,
+                                    "rounds": 5, "data": [median] * 5},
+            "extra_info": {"family": family, "workload": workload, "strategy": strategy,
+                           "size": size, "mode": mode, "compile_s": 0.5, "flops": 1e6,
+                           "bytes_accessed": 1e3, "at_dispatch_floor": False, **extra}}
+
+
+def _write(tmp_path, benchmarks, name="run.json", device="cpu"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"machine_info": {"jax_backend": "cpu", "device_kind": device},
+                                "commit_info": {"id": "abc"}, "benchmarks": benchmarks}))
+    return path
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such file"),
+    ("", "is empty; pytest-benchmark writes it only when the run ends"),
+    ('{"machine_info": {}, "bench', "is not valid JSON (Unterminated string"),
+    ('[1, 2]', "is JSON but not pytest-benchmark's results"),
+    ('{"machine_info": {}, "benchmarks": []}', "holds no benchmarks (an empty run)"),
+    ('{"machine_info": {}, "benchmarks": [{"name": "x"}]}', "benchmark 0 has no name or no stats"),
+])
+def test_bad_files_are_named_with_what_is_wrong(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ReportInputError, match=r"bad\.json: .*") as error:
+        load_runs([path])
+    assert message in str(error.value)
+
+
+def test_no_files_is_an_error():
+    with pytest.raises(ReportInputError, match="no results files given"):
+        load_runs([])
+
+
+def test_a_run_becomes_one_row_per_benchmark_with_machine_and_extra_info(tmp_path):
+    path = _write(tmp_path, [_bench("fwd_over_rev", 2.0), _bench("rev_over_rev", 3.0)])
+    frame = load_runs([path])
+    assert len(frame) == 2 and set(frame["device"]) == {"cpu:cpu"}
+    assert list(frame["strategy"]) == ["fwd_over_rev", "rev_over_rev"]
+    assert frame["commit"].tolist() == ["abc", "abc"] and frame["data"][0] == [2.0] * 5
+
+
+def test_hvp_times_are_relative_to_forward_over_reverse(tmp_path):
+    path = _write(tmp_path, [_bench(s, t) for s, t in (
+        ("fwd_over_rev", 2.0), ("rev_over_fwd", 3.0), ("rev_over_rev", 4.0),
+        ("full_hessian", 20.0), ("value", 0.5), ("grad", 1.0))])
+    frame = load_runs([path])
+    row = _derive.hvp_relative(frame).iloc[0]
+    assert (row["rev_over_fwd"], row["rev_over_rev"], row["full_hessian"]) == (1.5, 2.0, 10.0)
+    costs = _derive.cost_ratios(frame).iloc[0]
+    assert (costs["grad_over_value"], costs["hvp_over_grad"]) == (2.0, 2.0)
+
+
+def test_vmap_speedup_and_compile_payoff(tmp_path):
+    benches = [_bench(s, t, family="loop_vs_vmap") for s, t in (
+        ("mjp_loop", 8.0), ("mjp_map", 4.0), ("mjp_vmap", 1.0))]
+    benches.append(_bench("mjp_vmap", 2.0, family="loop_vs_vmap", mode="eager"))
+    frame = load_runs([_write(tmp_path, benches)])
+    speed = _derive.vmap_speedup(frame)
+    jit = speed[speed["mode"] == "jit"].iloc[0]
+    assert (jit["loop_over_vmap"], jit["map_over_vmap"]) == (8.0, 4.0)
+    payoff = _derive.compile_payoff(frame)
+    vmap = payoff[payoff["strategy"] == "mjp_vmap"].iloc[0]
+    assert vmap["calls_to_pay_off"] == 1.0  # 0.5 s of compiling saves 1 s per call
+
+
+def test_jacobian_crossover_is_interpolated_between_shapes(tmp_path):
+    benches = []
+    for rows, rev_over_fwd in ((4, 0.25), (16, 0.5), (64, 2.0), (256, 8.0)):
+        for strategy, t in (("jacfwd", 1.0), ("jacrev", rev_over_fwd),
+                            ("vmap_jacfwd", 1.0), ("vmap_jacrev", rev_over_fwd)):
+            benches.append(_bench(strategy, t, family="jacobian", workload="tanh_affine",
+                                  size=64, rows=rows, columns=64,
+                                  shape_kind="tall" if rows > 64 else "wide"))
+    frame = load_runs([_write(tmp_path, benches)])
+    point = _derive.crossover_points(frame).iloc[0]
+    assert point["inputs"] == 64 and point["outputs_at_crossing"] == pytest.approx(32.0)
+
+
+def test_the_committed_h100_results_load_and_derive():
+    frame = load_runs(H100)
+    assert {"hvp", "jacobian"} <= set(frame["family"])
+    assert set(frame["jax_backend"]) == {"gpu"}
+    assert not _derive.hvp_relative(frame).empty and not _derive.noise(frame).empty
