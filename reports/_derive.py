@@ -106,14 +106,15 @@ def compile_payoff(frame: pd.DataFrame) -> pd.DataFrame:
     """Compile time, steady time, their ratio, and the calls after which jit beats eager."""
     if "mode" not in frame:
         return pd.DataFrame()
-    keys = ["device", "family", "workload", "strategy", "size"]
-    jit = frame[frame["mode"] == "jit"].set_index(keys)
-    eager = frame[frame["mode"] == "eager"].set_index(keys)
+    keys = ["device", "family", "workload", "strategy", "size_label"]
+    jit = frame[frame["mode"] == "jit"].drop_duplicates(keys).set_index(keys)
+    eager = frame[frame["mode"] == "eager"].drop_duplicates(keys).set_index(keys)
     out = pd.DataFrame({"compile_s": jit["compile_s"], "jit_s": jit["median"]})
     out["eager_s"] = eager["median"].reindex(out.index)
     out["compile_over_call"] = out["compile_s"] / out["jit_s"]
     gain = out["eager_s"] - out["jit_s"]
-    out["calls_to_pay_off"] = np.where(gain > 0, np.ceil(out["compile_s"] / gain), np.inf)
+    out["calls_to_pay_off"] = np.where(gain > 0, np.ceil(out["compile_s"] / gain),
+                                       np.where(gain.isna(), np.nan, np.inf))
     return out.reset_index()
 
 

@@ -16,10 +16,12 @@ H100 = sorted((RESULTS / "h100").glob("*.json"))
 
 def _bench(strategy, median, *, family="hvp", workload="w", size=10, mode="jit", **extra):
     return {"name": f"test_{family}[{workload}-{strategy}-{mode}-{size}]", "group": family,
+            "size_label": str(size),
             "params": {}, "stats": {"median": median, "min": median, "iqr": median / 10,
                                     "rounds": 5, "data": [median] * 5},
             "extra_info": {"family": family, "workload": workload, "strategy": strategy,
-                           "size": size, "mode": mode, "compile_s": 0.5, "flops": 1e6,
+                           "size": size, "size_label": str(size), "mode": mode,
+                           "compile_s": 0.5, "flops": 1e6,
                            "bytes_accessed": 1e3, "at_dispatch_floor": False, **extra}}
 
 
@@ -102,3 +104,38 @@ def test_the_committed_h100_results_load_and_derive():
     assert {"hvp", "jacobian"} <= set(frame["family"])
     assert set(frame["jax_backend"]) == {"gpu"}
     assert not _derive.hvp_relative(frame).empty and not _derive.noise(frame).empty
+
+
+# ---- compare ----------------------------------------------------------------------------------
+
+def test_a_run_compared_with_itself_has_no_change():
+    from reports._compare import compare_runs
+
+    frame = load_runs(H100[:1])
+    result = compare_runs(frame, frame)
+    assert set(result["verdict"]) == {"same"} and (result["change"] == 0).all()
+
+
+def test_three_times_slower_is_slower_and_noise_is_not(tmp_path):
+    from reports._compare import compare_runs
+
+    rounds = [1.0, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98, 1.0]
+    base = [_bench("a", 1.0), _bench("b", 1.0)]
+    for bench in base:
+        bench["stats"].update(data=rounds, q1=0.97, q3=1.03)
+    new = json.loads(json.dumps(base))
+    new[0]["stats"].update(median=3.0, data=[3 * t for t in rounds], q1=2.9, q3=3.1)
+    new[1]["stats"].update(median=1.01, data=[t * 1.01 for t in rounds[::-1]])
+    result = compare_runs(load_runs([_write(tmp_path, base, "base.json")]),
+                          load_runs([_write(tmp_path, new, "new.json")]))
+    assert result["verdict"].tolist() == ["slower", "same"]
+
+
+def test_runs_from_different_devices_are_refused_unless_asked(tmp_path):
+    from reports._compare import compare_runs
+
+    cpu = load_runs([_write(tmp_path, [_bench("a", 1.0)], "cpu.json")])
+    gpu = load_runs([_write(tmp_path, [_bench("a", 0.1)], "gpu.json", device="H100")])
+    with pytest.raises(ReportInputError, match="BASE ran on cpu:cpu and NEW on cpu:H100"):
+        compare_runs(cpu, gpu)
+    assert compare_runs(cpu, gpu, cross_device=True)["verdict"].tolist() == ["faster"]
