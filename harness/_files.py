@@ -6,8 +6,8 @@ import os
 import tempfile
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+def write_atomically(path: str | os.PathLike, text: str | bytes) -> None:
+    """Write ``text`` (str or bytes) to ``path`` through a temporary file and a rename.
 
     A reader sees the old file or the new one, never part of one; a failure leaves no
     temporary file behind.
@@ -23,11 +23,19 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
                                          prefix=".adharness-", suffix=f"{suffix}.tmp")
     try:
-        with os.fdopen(handle, "w") as file:
+        with os.fdopen(handle, "wb" if isinstance(text, bytes) else "w") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~umask())  # mkstemp makes it private; keep the usual mode
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def umask() -> int:
+    """The process's file-creation mask (read without changing it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -18,7 +18,6 @@ once FILE is written.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -78,7 +77,9 @@ class PartialResults:
             config=self.config, benchmarks=session.benchmarks, include_data=True,
             machine_info=session.get_machine_info(),
             commit_info=hook.pytest_benchmark_generate_commit_info(config=self.config))
-        write_atomically(self.path, json.dumps(output, indent=2))
+        from pytest_benchmark.utils import safe_dumps  # as pytest-benchmark writes FILE
+
+        write_atomically(self.path, safe_dumps(output, ensure_ascii=True, indent=4))
         self.last = time.monotonic()
 
     def pytest_unconfigure(self) -> None:
