@@ -14,6 +14,9 @@ each distinct failure (a property and the primitives it fails on) as a standalon
     adharness fuzz --out failures/                # 5 minutes, every rule
     adharness fuzz --out failures/ --minutes 60 --seed 7 --rule jvp_matches_oracle
 
+``adharness bench``, ``report``, ``compare`` and ``history`` run the benchmarks and read their
+results (see ``harness._cli_reports``).
+
 Exit status: 0 when nothing failed, 1 when a derivative failed or an entry could not be checked
 (verify) or a failure was found, written now or already in the folder (fuzz), 2 for a usage
 error.
@@ -33,6 +36,7 @@ from collections.abc import Sequence
 from importlib import metadata
 
 import harness
+from harness import _cli_reports
 from harness._files import write_atomically
 from harness.catalog import ENTRIES, Entry
 
@@ -123,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--known-bugs", action="store_true",
                       help="also generate what today's JAX is known to get wrong")
     fuzz.set_defaults(subparser=fuzz)
+    _cli_reports.add_commands(commands)
     return parser
 
 
@@ -268,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-        command = {"verify": verify, "fuzz": fuzz}[args.command]
+        command = {"verify": verify, "fuzz": fuzz, **_cli_reports.COMMANDS}[args.command]
         return command(args, args.subparser)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)

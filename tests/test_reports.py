@@ -139,3 +139,53 @@ def test_runs_from_different_devices_are_refused_unless_asked(tmp_path):
     with pytest.raises(ReportInputError, match="BASE ran on cpu:cpu and NEW on cpu:H100"):
         compare_runs(cpu, gpu)
     assert compare_runs(cpu, gpu, cross_device=True)["verdict"].tolist() == ["faster"]
+
+
+# ---- the command line -------------------------------------------------------------------------
+
+def _adharness(*args):
+    from harness.cli import main
+
+    return main(list(args))
+
+
+def test_report_writes_html_markdown_and_plots_and_will_not_overwrite(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert _adharness("report", *map(str, H100), "--out", str(out)) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"index.html", "report.md", "results.csv"} <= names
+    assert len([n for n in names if n.endswith(".png")]) >= 2
+    html = (out / "index.html").read_text()
+    assert html.count("<table") >= 3 and "data:image/png;base64," in html
+    assert _adharness("report", str(H100[0]), "--out", str(out)) == 2
+    assert "exists and is not empty; pass --force" in capsys.readouterr().err
+    assert _adharness("report", str(H100[0]), "--out", str(out), "--force") == 0
+    assert not list(tmp_path.glob(".adharness-*"))  # no staging folder left behind
+
+
+def test_compare_exits_0_on_the_same_run_and_1_when_one_benchmark_is_3x_slower(tmp_path):
+    run = json.loads(H100[-1].read_text())
+    slower = json.loads(json.dumps(run))
+    stats = slower["benchmarks"][0]["stats"]
+    for key in ("min", "max", "mean", "median", "q1", "q3"):
+        stats[key] *= 3
+    stats["data"] = [3 * t for t in stats["data"]]
+    (tmp_path / "slower.json").write_text(json.dumps(slower))
+    assert _adharness("compare", str(H100[-1]), str(H100[-1])) == 0
+    assert _adharness("compare", str(H100[-1]), str(tmp_path / "slower.json")) == 1
+
+
+def test_history_records_a_run_once_and_shows_its_trend(tmp_path, capsys):
+    db = str(tmp_path / "history.sqlite")
+    assert _adharness("history", "--db", db, "--add", str(H100[-1]), "--name", "*jacrev-jit*") == 0
+    first = capsys.readouterr().out
+    assert "recorded 1 new run(s)" in first and "tanh_affine-jacrev-jit-512x8192" in first
+    assert _adharness("history", "--db", db, "--add", str(H100[-1])) == 0
+    assert "recorded 0 new run(s)" in capsys.readouterr().out
+
+
+def test_a_corrupt_file_is_a_usage_error_naming_it(tmp_path, capsys):
+    bad = tmp_path / "cut.json"
+    bad.write_text(H100[-1].read_text()[:500])
+    assert _adharness("compare", str(bad), str(H100[-1])) == 2
+    assert "cut.json: is not valid JSON" in capsys.readouterr().err
