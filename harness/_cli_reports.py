@@ -48,10 +48,13 @@ def add_commands(commands) -> None:
         "report", help="tables and plots from benchmark JSON files",
         description="Write report.md, index.html, results.csv (and .parquet with pyarrow) and "
                     "PNG plots from one or more pytest-benchmark JSON files.")
-    report.add_argument("runs", nargs="+", metavar="RUN.json")
+    report.add_argument("runs", nargs="*", metavar="RUN.json")
+    report.add_argument("--correctness", nargs="+", default=[], metavar="JUNIT.xml",
+                        help="JUnit XML of `pytest suites --junitxml=FILE` runs: adds the "
+                             "property x function x dtype x backend matrix")
     report.add_argument("--out", required=True, metavar="DIR", help="the report's folder")
     report.add_argument("--force", action="store_true", help="replace DIR if it exists")
-    report.add_argument("--title", default="adharness benchmark report")
+    report.add_argument("--title", default="adharness report")
     report.set_defaults(subparser=report)
 
     compare = commands.add_parser(
@@ -121,13 +124,20 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``adharness report``."""
+    from reports._correctness import load_junit
     from reports._load import load_runs
     from reports._render import write_report
 
+    if not args.runs and not args.correctness:
+        parser.error("give benchmark JSON files, --correctness JUnit XML files, or both")
+
     def run():
-        frame = load_runs(args.runs)
-        names = write_report(frame, args.out, force=args.force, title=args.title)
-        print(f"{len(frame)} benchmarks from {len(args.runs)} file(s); wrote "
+        frame = load_runs(args.runs) if args.runs else None
+        correctness = load_junit(args.correctness) if args.correctness else None
+        names = write_report(frame, args.out, force=args.force, title=args.title,
+                             correctness=correctness)
+        print(f"{0 if frame is None else len(frame)} benchmarks, "
+              f"{0 if correctness is None else len(correctness)} property tests; wrote "
               f"{', '.join(names)} to {args.out}")
         return 0
 

@@ -104,6 +104,18 @@ def _under_xdist(config: pytest.Config) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _deselect_other_shards_and_slow_tests(config, items)
     _skip_accelerator_tests_on_the_cpu(items)
+    _record_backend_for_junit(config, items)
+
+
+def _record_backend_for_junit(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --junitxml, each test carries the JAX backend (for the correctness matrix)."""
+    if not getattr(config.option, "xmlpath", None):
+        return
+    import jax
+
+    backend = jax.default_backend()
+    for item in items:
+        item.user_properties.append(("jax_backend", backend))
 
 
 def _deselect_other_shards_and_slow_tests(config: pytest.Config, items: list[pytest.Item]) -> None:

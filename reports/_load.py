@@ -29,8 +29,8 @@ from harness._errors import HarnessError
 
 STATS = ("min", "max", "mean", "stddev", "median", "iqr", "q1", "q3", "rounds", "iterations",
          "ops")
-MACHINE = ("node", "jax_backend", "device_kind", "device_count", "jax_version", "jaxlib_version", "x64",
-           "matmul_precision", "XLA_FLAGS")
+MACHINE = ("node", "jax_backend", "device_kind", "device_count", "jax_version", "jaxlib_version",
+           "x64", "matmul_precision", "XLA_FLAGS")
 
 
 class ReportInputError(HarnessError, ValueError):

@@ -20,7 +20,7 @@ import tempfile
 import pandas as pd
 
 from harness._files import umask
-from reports import _derive, _plots
+from reports import _correctness, _derive, _plots
 from reports._load import ReportInputError
 
 SECTIONS = (
@@ -85,9 +85,11 @@ def _runs(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[columns].drop_duplicates("source").join(counts, on="source")
 
 
-def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, force: bool = False,
-                 title: str = "adharness benchmark report") -> list[str]:
-    """Write the report of ``frame`` into the folder ``out``; returns the files' names.
+def write_report(frame: pd.DataFrame | None, out: str | os.PathLike, *, force: bool = False,
+                 title: str = "adharness report",
+                 correctness: pd.DataFrame | None = None) -> list[str]:
+    """Write the report of ``frame`` (benchmarks) and ``correctness`` (property test
+    outcomes, from ``load_junit``) into the folder ``out``; returns the files' names.
 
     Raises:
         ReportInputError: ``out`` exists and is not empty and ``force`` is False, or it is a
@@ -103,7 +105,7 @@ def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, force: bool = F
     staging = tempfile.mkdtemp(dir=parent, prefix=".adharness-report-")
     os.chmod(staging, 0o777 & ~umask())
     try:
-        names = _write_files(frame, staging, title=title)
+        names = _write_files(frame, staging, title=title, correctness=correctness)
         if os.path.exists(out):
             retired = tempfile.mkdtemp(dir=parent, prefix=".adharness-old-")
             os.rename(out, os.path.join(retired, "report"))
@@ -117,22 +119,29 @@ def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, force: bool = F
     return names
 
 
-def _write_files(frame: pd.DataFrame, folder: str, *, title: str) -> list[str]:
-    names = []
-    plain = frame.drop(columns=["data"], errors="ignore")
-    plain.to_csv(os.path.join(folder, "results.csv"), index=False)
-    names.append("results.csv")
-    try:
-        plain.to_parquet(os.path.join(folder, "results.parquet"), index=False)
-        names.append("results.parquet")
-    except ImportError:  # pyarrow (or fastparquet) is optional
-        pass
-    plots = []
-    for name, caption, draw in PLOTS:
-        if draw(frame, os.path.join(folder, name)):
-            plots.append((name, caption))
-            names.append(name)
-    sections = [("Runs", _runs(frame)), *tables(frame)]
+def _write_files(frame: pd.DataFrame | None, folder: str, *, title: str,
+                 correctness: pd.DataFrame | None = None) -> list[str]:
+    names, sections, plots = [], [], []
+    if frame is not None:
+        plain = frame.drop(columns=["data"], errors="ignore")
+        plain.to_csv(os.path.join(folder, "results.csv"), index=False)
+        names.append("results.csv")
+        try:
+            plain.to_parquet(os.path.join(folder, "results.parquet"), index=False)
+            names.append("results.parquet")
+        except ImportError:  # pyarrow (or fastparquet) is optional
+            pass
+        for name, caption, draw in PLOTS:
+            if draw(frame, os.path.join(folder, name)):
+                plots.append((name, caption))
+                names.append(name)
+        sections += [("Runs", _runs(frame)), *tables(frame)]
+    if correctness is not None:
+        grid = _correctness.matrix(correctness)
+        grid.to_csv(os.path.join(folder, "correctness.csv"), index=False)
+        names.append("correctness.csv")
+        sections += [("Correctness: outcomes per backend", _correctness.summary(correctness)),
+                     ("Correctness: property x function x dtype x backend", grid)]
     with open(os.path.join(folder, "report.md"), "w", encoding="utf-8") as file:
         file.write(f"# {title}\n\n")
         for caption_title, table in sections:
@@ -161,5 +170,14 @@ def _html(title: str, sections, plots, folder: str) -> str:
             encoded = base64.b64encode(image.read()).decode("ascii")
         parts.append(f"<h2>{html.escape(caption)}</h2><img alt='{html.escape(caption)}' "
                      f"src='data:image/png;base64,{encoded}'>")
+    # Once loaded, the page counts what rendered: a headless browser's DOM dump shows it.
+    parts.append("<script>window.addEventListener('load', function () {"
+                 "var images = Array.from(document.images);"
+                 "document.body.dataset.imagesRendered = images.filter(function (i) {"
+                 "return i.complete && i.naturalWidth > 0; }).length;"
+                 "document.body.dataset.tablesRendered = Array.from("
+                 "document.querySelectorAll('table')).filter(function (t) {"
+                 "return t.rows.length > 1 && t.getBoundingClientRect().height > 0; }).length;"
+                 "});</script>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pandas as pd
 import pytest
 
 from reports import _derive
@@ -189,3 +190,70 @@ def test_a_corrupt_file_is_a_usage_error_naming_it(tmp_path, capsys):
     bad.write_text(H100[-1].read_text()[:500])
     assert _adharness("compare", str(bad), str(H100[-1])) == 2
     assert "cut.json: is not valid JSON" in capsys.readouterr().err
+
+
+def _browser():
+    import shutil
+
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
+                                                "google-chrome"))), None)
+
+
+@pytest.mark.skipif(_browser() is None, reason=(
+    "no headless chromium here: install Debian's chromium (.ci/run does where apt can)"))
+def test_the_html_report_renders_its_tables_and_images_in_a_real_browser(tmp_path):
+    import re
+    import subprocess
+
+    out = tmp_path / "report"
+    assert _adharness("report", *map(str, H100), "--out", str(out)) == 0
+    dom = subprocess.run(
+        [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000",
+         "--dump-dom", (out / "index.html").as_uri()],
+        capture_output=True, text=True, timeout=120).stdout
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    images = int(re.search(r'data-images-rendered="(\d+)"', body).group(1))
+    tables = int(re.search(r'data-tables-rendered="(\d+)"', body).group(1))
+    assert images == dom.count("<img") >= 2
+    assert tables == dom.count("<table") >= 5
+
+
+# ---- correctness matrix -----------------------------------------------------------------------
+
+JUNIT = """<testsuites><testsuite name="pytest">
+<testcase classname="suites.test_catalog_properties" name="test_jvp_matches_oracle[tanh-float32]">
+  <properties><property name="jax_backend" value="gpu"/></properties></testcase>
+<testcase classname="suites.test_catalog_properties" name="test_jvp_matches_oracle[sinc-float64]">
+  <properties><property name="jax_backend" value="gpu"/></properties>
+  <skipped type="pytest.xfail" message="known bug"/></testcase>
+<testcase classname="suites.test_catalog_properties" name="test_vjp_matches_oracle[tanh-float32]">
+  <properties><property name="jax_backend" value="gpu"/></properties>
+  <failure message="DerivativeMismatch">trace</failure></testcase>
+<testcase classname="suites.test_catalog_properties" name="test_hvp_is_symmetric[tanh-float32]">
+  <properties><property name="jax_backend" value="gpu"/></properties>
+  <skipped type="pytest.skip" message="n/a"/></testcase>
+<testcase classname="tests.test_cli" name="test_something_else"/>
+</testsuite></testsuites>"""
+
+
+def test_the_correctness_matrix_shows_pass_fail_xfail_and_skip(tmp_path):
+    xml = tmp_path / "suites.xml"
+    xml.write_text(JUNIT)
+    out = tmp_path / "report"
+    assert _adharness("report", "--correctness", str(xml), "--out", str(out)) == 0
+    grid = pd.read_csv(out / "correctness.csv").fillna("")
+    tanh = grid[grid["function"] == "tanh"].iloc[0]
+    assert (tanh["backend"], tanh["jvp_matches_oracle"], tanh["vjp_matches_oracle"],
+            tanh["hvp_is_symmetric"]) == ("gpu", "pass", "FAIL", "skip")
+    assert grid[grid["function"] == "sinc"].iloc[0]["jvp_matches_oracle"] == "xfail"
+    assert "Correctness: property x function x dtype x backend" in (out / "report.md").read_text()
+
+
+def test_a_junit_file_without_property_tests_or_not_xml_is_refused(tmp_path, capsys):
+    other = tmp_path / "other.xml"
+    other.write_text("<testsuites><testsuite><testcase name='test_x'/></testsuite></testsuites>")
+    assert _adharness("report", "--correctness", str(other), "--out", str(tmp_path / "r")) == 2
+    assert "other.xml: holds no property tests" in capsys.readouterr().err
+    other.write_text("<testsuites><testsuite>")
+    assert _adharness("report", "--correctness", str(other), "--out", str(tmp_path / "r")) == 2
+    assert "other.xml: is not valid XML" in capsys.readouterr().err
