@@ -7,6 +7,7 @@ dtype, prints a line as each finishes, then a summary and the full report of eve
     adharness verify --only 'seed.*' --dtype float32 --max-examples 100
     adharness verify --list                       # what would run
     adharness verify --report verify.json         # also a JSON summary
+    adharness verify --suites --profile ci --junit suites.xml   # the property suites (pytest)
 
 ``adharness fuzz`` runs the properties on randomly generated programs for a while and writes
 each distinct failure (a property and the primitives it fails on) as a standalone reproducer::
@@ -108,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--list", action="store_true", help="list the selected entries and exit")
     verify.add_argument("--report", metavar="FILE", help="write a JSON summary to FILE")
     verify.add_argument("--force", action="store_true", help="let --report overwrite FILE")
+    verify.add_argument("--suites", action="store_true",
+                        help="run the property suites (`pytest suites`: every property on "
+                             "every catalog entry and dtype, and the generated programs) instead")
+    verify.add_argument("--profile", choices=("dev", "ci", "thorough"),
+                        help="with --suites: the Hypothesis profile (default ci when CI is set)")
+    verify.add_argument("--backend", choices=("cpu", "gpu", "tpu"),
+                        help="with --suites: the JAX backend")
+    verify.add_argument("--junit", metavar="FILE",
+                        help="with --suites: also write JUnit XML (for `adharness report "
+                             "--correctness`)")
     verify.set_defaults(subparser=verify)
     fuzz = commands.add_parser(
         "fuzz", help="check randomly generated programs for a while",
@@ -202,8 +213,30 @@ def _write_report(path: str, outcomes: list[Outcome], args: argparse.Namespace,
     write_atomically(path, json.dumps(summary, indent=2) + "\n")
 
 
+def _verify_suites(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``pytest suites`` with the profile and backend asked for; pytest's exit status."""
+    import pathlib
+    import subprocess
+
+    suites = pathlib.Path(harness.__file__).resolve().parents[1] / "suites"
+    if not suites.is_dir():
+        parser.error(f"{suites} not found: --suites runs the suites of a source checkout "
+                     "(pip install -e .)")
+    command = [sys.executable, "-m", "pytest", str(suites), "-p", "no:cacheprovider"]
+    for option, value in (("--adh-profile", args.profile), ("--adh-backend", args.backend),
+                          ("--junitxml", args.junit and os.path.abspath(args.junit))):
+        if value:
+            command += [option, value]
+    print("running: " + " ".join(command), flush=True)
+    return subprocess.call(command, cwd=suites.parent)
+
+
 def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Run ``adharness verify``; returns the exit status."""
+    if args.suites:
+        return _verify_suites(args, parser)
+    if args.profile or args.backend or args.junit:
+        parser.error("--profile, --backend and --junit go with --suites")
     selected = _select(args, parser)
     if args.list:
         for entry in {id(e): e for e, _ in selected}.values():

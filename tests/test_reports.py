@@ -257,3 +257,23 @@ def test_a_junit_file_without_property_tests_or_not_xml_is_refused(tmp_path, cap
     other.write_text("<testsuites><testsuite>")
     assert _adharness("report", "--correctness", str(other), "--out", str(tmp_path / "r")) == 2
     assert "other.xml: is not valid XML" in capsys.readouterr().err
+
+
+def test_verify_suites_runs_pytest_with_the_backend_asked_for(capsys):
+    """A backend this machine lacks stops the suites at once with the plugin's usage error."""
+    import jax
+
+    if jax.default_backend() != "cpu":
+        pytest.skip("needs a machine without a TPU")
+    assert _adharness("verify", "--suites", "--backend", "tpu") not in (0, None)
+
+
+def test_the_example_ci_workflow_uses_commands_that_exist():
+    from harness.cli import _parser
+
+    workflow = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "ci-workflow.yml")
+    commands = [line.split("run: ", 1)[1] for line in workflow.read_text().splitlines()
+                if "run: adharness" in line]
+    assert len(commands) == 5
+    for command in commands:
+        _parser().parse_args(command.split()[1:])  # exits 2 on an unknown option
