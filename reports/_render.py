@@ -30,6 +30,8 @@ SECTIONS = (
     ("jacfwd against jacrev per Jacobian shape", _derive.jacobian_crossover),
     ("Where jacrev and jacfwd cost the same", _derive.crossover_points),
     ("Compile time against steady state (jit), and calls until jit pays off", None),
+    ("Achieved FLOP/s and bytes/s of the compiled programs, off the dispatch floor",
+     lambda frame: _off_floor(_derive.achieved_flops(frame))),
     ("Noise: IQR over median", _derive.noise),
     ("Median seconds on each device", _derive.across_devices),
 )
@@ -41,6 +43,14 @@ PLOTS = (
     ("jacobian_modes.png", "jacrev over jacfwd against outputs",
      lambda frame, path: _plots.jacobian_ratio(_derive.jacobian_crossover(frame), path)),
 )
+
+
+def _off_floor(table: pd.DataFrame) -> pd.DataFrame:
+    if table.empty:
+        return table
+    kept = table[~table["at_dispatch_floor"].astype(bool)]
+    return kept.drop(columns="at_dispatch_floor").sort_values(
+        ["device", "family", "workload", "strategy", "size"]).reset_index(drop=True)
 
 
 def _format(value) -> str:
