@@ -112,7 +112,9 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.only:
         command += ["-k", args.only]
     print("running: " + " ".join(command), flush=True)
-    status = subprocess.call(command, cwd=suites.parents[1])
+    # Started from inside an xdist worker, the child would think it is one and not time.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    status = subprocess.call(command, cwd=suites.parents[1], env=environment)
     if status == 0 and not args.no_history:
         from reports._history import record
         from reports._load import load_runs

@@ -228,7 +228,8 @@ def _verify_suites(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         if value:
             command += [option, value]
     print("running: " + " ".join(command), flush=True)
-    return subprocess.call(command, cwd=suites.parent)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    return subprocess.call(command, cwd=suites.parent, env=environment)
 
 
 def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -277,3 +277,17 @@ def test_the_example_ci_workflow_uses_commands_that_exist():
     assert len(commands) == 5
     for command in commands:
         _parser().parse_args(command.split()[1:])  # exits 2 on an unknown option
+
+
+def test_bench_writes_the_json_records_history_and_will_not_overwrite(tmp_path, capsys):
+    out, db = tmp_path / "run.json", tmp_path / "history.sqlite"
+    arguments = ("bench", "--out", str(out), "--only", "tanh_affine and 64x64 and jit",
+                 "--history", str(db))
+    assert _adharness(*arguments) == 0
+    run = json.loads(out.read_text())
+    assert len(run["benchmarks"]) == 4 and run["machine_info"]["adh_bench_preset"] == "quick"
+    assert "recorded 1 run" in capsys.readouterr().out
+    assert _adharness("history", "--db", str(db), "--name", "*jacfwd*") == 0
+    assert "tanh_affine-jacfwd-jit-64x64" in capsys.readouterr().out
+    assert _adharness(*arguments) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
