@@ -10,24 +10,12 @@ import sys
 
 import numpy as np
 import pytest
+from corpus.program_rules import TANH_WRONG_JVP
 
 from harness import InvalidArgument, cli
 from harness._program import HEADER, Program
-from harness._program_rules import CustomRule
 from properties._fuzz import _Case, failing_primitives, fuzz, fuzzable_rules, reproducer
 
-TANH_WRONG_JVP = CustomRule("tanh_wrong_jvp", kind="custom_jvp", image=(-1.0, 1.0), source="""
-@jax.custom_jvp
-def tanh_wrong_jvp(x):
-    return jnp.tanh(x)
-
-
-@tanh_wrong_jvp.defjvp
-def _tanh_wrong_jvp_rule(primals, tangents):
-    (x,), (t,) = primals, tangents
-    y = jnp.tanh(x)
-    return y, (1.0 - y ** 2) * t * 1.05
-""")
 PLANTED = dict(rules=["jvp_matches_oracle"], custom_rules=[TANH_WRONG_JVP],
                ops=("unary", "custom"))
 

@@ -10,6 +10,7 @@ import hypothesis
 import hypothesis.strategies as st
 import numpy as np
 import pytest
+from corpus.program_rules import TANH_WRONG_JVP
 
 import harness
 import properties
@@ -155,20 +156,6 @@ def test_custom_rule_is_validated():
         CustomRule("f", kind="custom_jvp", source="def f(x): return x", image=(0.0, 1e6))
 
 
-WRONG_TANH = CustomRule("tanh_wrong_jvp", kind="custom_jvp", image=(-1.0, 1.0), source='''
-@jax.custom_jvp
-def tanh_wrong_jvp(x):
-    return jnp.tanh(x)
-
-
-@tanh_wrong_jvp.defjvp
-def _tanh_wrong_jvp_rule(primals, tangents):
-    (x,), (t,) = primals, tangents
-    y = jnp.tanh(x)
-    return y, (1.0 - y ** 2) * t * 1.05  # 5% too large
-''')
-
-
 def _fails(program) -> bool:
     try:
         properties.jvp_matches_oracle(program.fn, program.args)
@@ -180,7 +167,7 @@ def _fails(program) -> bool:
 
 
 def test_planted_wrong_rule_is_caught_and_the_shrunk_program_isolates_it():
-    strategy = programs(custom_rules=(WRONG_TANH,), modes=("fwd",),
+    strategy = programs(custom_rules=(TANH_WRONG_JVP,), modes=("fwd",),
                         ops=("unary", "binary", "reduce", "shape", "control", "custom"))
     settings = hypothesis.settings(DRAW, max_examples=400, derandomize=True,
                                    phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink])
