@@ -62,6 +62,7 @@ class PartialResults:
     def __init__(self, config: pytest.Config, path: str, *, every_s: float = 5.0):
         self.config, self.path, self.every_s = config, f"{path}.partial", every_s
         self.last = time.monotonic()
+        self.context: dict | None = None  # machine and commit: asked once, not every write
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logfinish(self) -> None:
@@ -73,10 +74,12 @@ class PartialResults:
         if not session.benchmarks:
             return
         hook = self.config.hook
+        if self.context is None:
+            self.context = dict(
+                machine_info=session.get_machine_info(),
+                commit_info=hook.pytest_benchmark_generate_commit_info(config=self.config))
         output = hook.pytest_benchmark_generate_json(
-            config=self.config, benchmarks=session.benchmarks, include_data=True,
-            machine_info=session.get_machine_info(),
-            commit_info=hook.pytest_benchmark_generate_commit_info(config=self.config))
+            config=self.config, benchmarks=session.benchmarks, include_data=True, **self.context)
         from pytest_benchmark.utils import safe_dumps  # as pytest-benchmark writes FILE
 
         write_atomically(self.path, safe_dumps(output, ensure_ascii=True, indent=4))
