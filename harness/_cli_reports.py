@@ -31,7 +31,8 @@ def add_commands(commands) -> None:
         "bench", help="run the benchmark suites and write their JSON",
         description="Run suites/bench through pytest-benchmark in one process and write the "
                     "results as JSON (pytest-benchmark's format, with the raw rounds).")
-    bench.add_argument("--out", required=True, metavar="FILE", help="the JSON file to write")
+    bench.add_argument("--out", required=True, metavar="FILE",
+                       help="the JSON file to write (its folder is created if need be)")
     bench.add_argument("--preset", choices=("quick", "full"), default="quick",
                        help="benchmark sizes (default quick)")
     bench.add_argument("--backend", choices=("cpu", "gpu", "tpu"), default=None,
@@ -105,6 +106,7 @@ def bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--out {args.out!r} is a folder; name the JSON file to write")
     if os.path.exists(out) and not args.force:
         parser.error(f"--out {args.out!r} exists; pass --force to overwrite it")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
     command = [sys.executable, "-m", "pytest", str(suites), "-p", "no:cacheprovider",
                "--benchmark-only", f"--benchmark-json={out}", "--adh-bench-preset", args.preset]
     if args.backend:

@@ -10,10 +10,11 @@ options turn xdist on (``-n auto``). So:
 - otherwise, under xdist, the benchmarks are disabled as pytest-benchmark would, but without
   its warning: each runs once, checked against its reference, as a test.
 
-pytest-benchmark writes ``--benchmark-json=FILE`` once, at the end (and empties FILE at the
-start). So that a run stopped by a time limit keeps what it measured, ``FILE.partial`` holds
-the benchmarks finished so far, rewritten atomically at most every few seconds; it is removed
-once FILE is written.
+pytest-benchmark writes ``--benchmark-json=FILE`` once, at the end (version 4 also empties
+FILE at the start; version 5 leaves it alone until the end). So that a run stopped by a time
+limit keeps what it measured, ``FILE.partial``, beside FILE, holds the benchmarks finished so
+far, rewritten atomically at most every few seconds; it is removed once FILE is written. A FILE
+whose folder does not exist is refused at the start, not after every benchmark ran.
 """
 
 from __future__ import annotations
@@ -87,8 +88,29 @@ class PartialResults:
 
     def pytest_unconfigure(self) -> None:
         final = self.path[: -len(".partial")]
-        if os.path.exists(self.path) and os.path.getsize(final) > 0:
+        if os.path.exists(self.path) and os.path.exists(final) and os.path.getsize(final) > 0:
             os.unlink(self.path)
+
+
+def json_target(option: object) -> str:
+    """The path that ``--benchmark-json`` names, as pytest-benchmark will open it.
+
+    pytest-benchmark 4 parses the option into an open file (``argparse.FileType``), 5 into a
+    ``pathlib.Path``; a plugin or a ``pytest.main`` call may also pass a plain string.
+
+    >>> import pathlib
+    >>> json_target(pathlib.Path("../elsewhere/run.json"))
+    '../elsewhere/run.json'
+    >>> json_target("/tmp/run.json")
+    '/tmp/run.json'
+    """
+    if isinstance(option, (str, os.PathLike)):
+        return os.fspath(option)
+    name = getattr(option, "name", None)  # an open file object
+    if isinstance(name, (str, os.PathLike)):
+        return os.fspath(name)
+    raise TypeError(f"--benchmark-json is a {type(option).__name__} ({option!r}), not a path "
+                    "or a file open for writing")
 
 
 def keep_partial_results(config: pytest.Config) -> None:
@@ -97,7 +119,14 @@ def keep_partial_results(config: pytest.Config) -> None:
     if target is None or getattr(config.option, "benchmark_disable", False) \
             or hasattr(config, "workerinput"):
         return
-    config.pluginmanager.register(PartialResults(config, target.name), "adharness-partial")
+    path = json_target(target)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise pytest.UsageError(
+            f"--benchmark-json={path}: the folder {folder} does not exist, and pytest-benchmark "
+            "would fail to write the file only after every benchmark ran; create it first")
+    config.pluginmanager.register(PartialResults(config, path),
+                                  "adharness-partial")
 
 
 def header(config: pytest.Config) -> str:

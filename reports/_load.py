@@ -45,6 +45,11 @@ def read_run(path: str | os.PathLike) -> dict:
     """
     path = os.fspath(path)
     if not os.path.exists(path):
+        if os.path.exists(f"{path}.partial"):
+            raise ReportInputError(
+                f"{path}: no such file, but {os.path.basename(path)}.partial is there: the run "
+                "was stopped before pytest-benchmark wrote FILE; pass the .partial file, which "
+                "holds the benchmarks it finished")
         raise ReportInputError(f"{path}: no such file; pass the JSON that "
                                "`pytest suites/bench --benchmark-json=FILE` wrote")
     if os.path.isdir(path):

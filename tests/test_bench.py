@@ -187,8 +187,13 @@ def _pytest(*args, tmp_path):
 SUBSET = "-k", "logistic_loss or tanh_affine-jacrev-jit-64x64 or predict-mjp_vmap"
 
 
+def _partial_files(*folders: pathlib.Path) -> list[pathlib.Path]:
+    return [p for folder in folders for p in folder.rglob("*.partial")]
+
+
 def test_benchmark_json_holds_the_keys_and_groups(tmp_path):
-    out = tmp_path / "run.json"
+    out = tmp_path / "elsewhere" / "run.json"  # an absolute path outside the working folder
+    out.parent.mkdir()
     run = _pytest("--benchmark-only", f"--benchmark-json={out}", *SUBSET, tmp_path=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "adharness benchmarks: preset quick, timed" in run.stdout
@@ -201,7 +206,62 @@ def test_benchmark_json_holds_the_keys_and_groups(tmp_path):
         assert b["stats"]["rounds"] >= 3
     groups = {b["group"].split()[0] for b in benchmarks}
     assert groups == {"hvp", "loop_vs_vmap", "jacobian"}
-    assert not pathlib.Path(f"{out}.partial").exists()  # removed once the run wrote FILE
+    # FILE.partial was written beside FILE and removed once pytest-benchmark wrote FILE
+    assert not _partial_files(tmp_path, REPOSITORY)
+
+
+def test_a_relative_benchmark_json_path_is_taken_from_the_working_folder(tmp_path):
+    out = tmp_path / "relative" / "run.json"
+    out.parent.mkdir()
+    relative = os.path.relpath(out, REPOSITORY)  # pytest runs in REPOSITORY
+    assert relative.startswith("..")
+    run = _pytest("--benchmark-only", f"--benchmark-json={relative}", "--benchmark-max-time=0",
+                  "-k", "tanh_affine-jacrev-jit-64x64", tmp_path=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert len(json.loads(out.read_text())["benchmarks"]) == 1
+    assert not _partial_files(tmp_path, REPOSITORY)
+
+
+def test_a_benchmark_json_in_a_missing_folder_is_refused_before_anything_runs(tmp_path):
+    out = tmp_path / "missing" / "run.json"
+    run = _pytest("--benchmark-only", f"--benchmark-json={out}", *SUBSET, tmp_path=tmp_path)
+    assert run.returncode == 4, run.stdout[-3000:] + run.stderr[-3000:]  # a usage error
+    assert "does not exist" in run.stderr and "create it first" in run.stderr
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("kind", ["str", "Path", "open file"])
+def test_the_partial_file_lies_beside_the_json_however_the_option_arrives(tmp_path, kind):
+    """pytest-benchmark 5 parses --benchmark-json into a Path, 4 into an open file."""
+    from harness._plugin_bench import PartialResults, json_target
+
+    out = tmp_path / "sub" / "run.json"
+    out.parent.mkdir()
+    if kind == "open file":
+        with open(out, "wb") as option:
+            target = json_target(option)
+    else:
+        target = json_target(str(out) if kind == "str" else out)
+    assert target == str(out)
+    partial = PartialResults(config=None, path=target)
+    assert partial.path == f"{out}.partial"
+    pathlib.Path(partial.path).write_text("{}")
+    out.write_text("")
+    partial.pytest_unconfigure()  # FILE empty: the run did not finish, the partial stays
+    assert pathlib.Path(partial.path).exists()
+    out.unlink()
+    partial.pytest_unconfigure()  # FILE never written (pytest-benchmark 5): it stays too
+    assert pathlib.Path(partial.path).exists()
+    out.write_text("{}")
+    partial.pytest_unconfigure()
+    assert not pathlib.Path(partial.path).exists()
+
+
+def test_a_benchmark_json_option_that_is_no_path_is_named():
+    from harness._plugin_bench import json_target
+
+    with pytest.raises(TypeError, match="--benchmark-json is a int"):
+        json_target(3)
 
 
 def test_under_xdist_benchmarks_run_once_as_checks(tmp_path):
@@ -214,11 +274,11 @@ def test_under_xdist_benchmarks_run_once_as_checks(tmp_path):
 def test_the_docstring_examples_run():
     import doctest
 
-    from harness import bench
+    from harness import _plugin_bench, bench
     from harness.bench import _machine, _timing, _workloads
 
     runner = doctest.DocTestRunner()
-    for module in (bench, _cases, _machine, _strategies, _timing, _workloads):
+    for module in (bench, _cases, _machine, _strategies, _timing, _workloads, _plugin_bench):
         for test in doctest.DocTestFinder().find(module, globs=vars(module).copy()):
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
@@ -247,7 +307,8 @@ def test_a_killed_json_run_keeps_what_it_measured(tmp_path):
     finally:
         run.send_signal(signal.SIGKILL)
         run.wait()
-    assert out.read_text() == ""  # pytest-benchmark's own file never got written
+    # pytest-benchmark's own file never got written (4 empties it at the start, 5 never opens it)
+    assert not out.exists() or out.read_text() == ""
     data = json.loads(partial.read_text())
     assert data["benchmarks"] and MACHINE_KEYS <= set(data["machine_info"])
     assert all(EXTRA_KEYS <= set(b["extra_info"]) for b in data["benchmarks"])

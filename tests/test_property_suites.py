@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+import textwrap
 from pathlib import Path
 
 import jax.numpy as jnp
@@ -37,7 +39,29 @@ def test_readme_example_runs_and_catches_a_wrong_rule(pytester):
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
     assert "vjp_matches_oracle-log1pexp-float32" in text
-    assert "Reproduce with:" in text and "Falsifying example" in text
+    # The minimal example Hypothesis shrank to ("Falsifying example" before 6.159, "Failing
+    # test case" from 6.159 on), with the arguments it found.
+    assert re.search(r"(Falsifying example|Failing test case): check\(\s*E?\s*args=\(", text)
+    # The reproducer runs on its own, outside pytest and Hypothesis, and fails the same way.
+    reproducer = _reproducer(text)
+    assert "properties.vjp_matches_oracle(log1pexp, args" in reproducer
+    pytester.makepyfile(reproduce=reproducer)
+    run = pytester.run(sys.executable, "reproduce.py")
+    assert run.ret == 1 and "DerivativeMismatch: vjp_matches_oracle fails for log1pexp" in \
+        run.stderr.str(), run.stderr.str()[-3000:]
+
+
+def _reproducer(output: str) -> str:
+    """The indented snippet under the first "Reproduce with:" of a pytest failure's output."""
+    lines = [re.sub(r"^E ", "  ", line) for line in output.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Reproduce with:")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    body = []
+    for line in lines[start + 1:]:
+        if len(line) - len(line.lstrip()) <= indent:
+            break
+        body.append(line)
+    return textwrap.dedent("\n".join(body))
 
 
 def _rule_names(source: str) -> list[str]:

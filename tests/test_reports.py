@@ -11,7 +11,9 @@ import pytest
 from reports import _derive
 from reports._load import ReportInputError, load_runs
 
-RESULTS = pathlib.Path(__file__).resolve().parents[1] / "suites" / "bench" / "results"
+REPOSITORY = pathlib.Path(__file__).resolve().parents[1]
+
+RESULTS = REPOSITORY / "suites" / "bench" / "results"
 H100 = sorted((RESULTS / "h100").glob("*.json"))
 
 
@@ -48,6 +50,12 @@ def test_bad_files_are_named_with_what_is_wrong(tmp_path, content, message):
     with pytest.raises(ReportInputError, match=r"bad\.json: .*") as error:
         load_runs([path])
     assert message in str(error.value)
+
+
+def test_a_missing_file_beside_its_partial_points_at_the_partial(tmp_path):
+    (tmp_path / "run.json.partial").write_text("{}")
+    with pytest.raises(ReportInputError, match=r"run\.json: no such file, but run\.json\.partial"):
+        load_runs([tmp_path / "run.json"])
 
 
 def test_no_files_is_an_error():
@@ -280,13 +288,14 @@ def test_the_example_ci_workflow_uses_commands_that_exist():
 
 
 def test_bench_writes_the_json_records_history_and_will_not_overwrite(tmp_path, capsys):
-    out, db = tmp_path / "run.json", tmp_path / "history.sqlite"
+    out, db = tmp_path / "some" / "other" / "run.json", tmp_path / "history.sqlite"
     arguments = ("bench", "--out", str(out), "--only", "tanh_affine and 64x64 and jit",
                  "--history", str(db))
     assert _adharness(*arguments) == 0
     run = json.loads(out.read_text())
     assert len(run["benchmarks"]) == 4 and run["machine_info"]["adh_bench_preset"] == "quick"
     assert "recorded 1 run" in capsys.readouterr().out
+    assert not list(tmp_path.rglob("*.partial")) and not list(REPOSITORY.rglob("*.partial"))
     assert _adharness("history", "--db", str(db), "--name", "*jacfwd*") == 0
     assert "tanh_affine-jacfwd-jit-64x64" in capsys.readouterr().out
     assert _adharness(*arguments) == 2
