@@ -44,3 +44,32 @@ def test_logaddexp_second_derivative_inside_scan_at_the_tie():
         forward_over_reverse = jax.jacfwd(jax.grad(f))(0.0)
     assert forward_over_forward == pytest.approx(0.25)
     assert forward_over_reverse == pytest.approx(0.25)
+
+
+@pytest.mark.xfail(strict=jax.__version__.startswith("0.10."), reason=(
+    "JAX 0.10.0 and 0.10.2 (CPU): the same tie bug reaches a custom_jvp whose primal calls "
+    "jnp.logaddexp, although its rule (sigmoid(x) t) never differentiates logaddexp: "
+    "jacfwd(grad(f)) at x0 = [0.] gives -0.992 where forward over forward, the same f built "
+    "on log1p(exp(x)), and mpmath give -1.568. Found by the generated programs under an older "
+    "Hypothesis, whose draws differ; softplus_custom_jvp is now left out of loop bodies too. "
+    "Strict on 0.10, where it was seen."))
+def test_custom_jvp_over_logaddexp_second_derivative_inside_scan_at_the_tie():
+    @jax.custom_jvp
+    def softplus(x):
+        return jnp.logaddexp(x, 0.0)
+
+    softplus.defjvp(lambda primals, tangents: (
+        softplus(primals[0]), jax.nn.sigmoid(primals[0]) * tangents[0]))
+
+    def f(x0):
+        def body(carry, row):
+            carry = jnp.tanh(softplus(carry) + row)
+            return carry, carry
+        return jax.lax.scan(body, x0[0], x0)[1][0]
+
+    with jax.enable_x64(True):
+        x0 = jnp.zeros(1)
+        forward_over_forward = jax.jacfwd(jax.jacfwd(f))(x0)
+        forward_over_reverse = jax.jacfwd(jax.grad(f))(x0)
+    assert float(forward_over_forward[0, 0]) == pytest.approx(-1.568)  # mpmath: exactly -1.568
+    assert float(forward_over_reverse[0, 0]) == pytest.approx(-1.568)

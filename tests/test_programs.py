@@ -78,6 +78,38 @@ def test_source_runs_on_its_own_and_matches_fn():
         assert "def program(" in script and "args = (" in script
 
 
+def test_every_operation_runs_on_the_numpy_inputs_of_the_standalone_source():
+    """The reproducer calls ``program`` on NumPy arrays, outside jit: no operation may need a
+    JAX array (``x.at[...]`` on a NumPy input fails there)."""
+    missing, failed = [], []
+    for name in [n for group in op_names().values() for n in group]:
+        program = _a_program_using(name, (name,), tries=100) or \
+            _a_program_using(name, (name, "unary"), tries=1000)
+        if program is None:
+            missing.append(name)
+            continue
+        assert all(isinstance(a, np.ndarray) for a in program.args)
+        try:
+            with harness._identity.x64_for(list(program.args)):
+                program.fn(*program.args)
+        except Exception as error:  # noqa: BLE001 - every failure is collected and shown
+            failed.append(f"{name}: {error!r}\n{program.source}")
+    assert not missing, f"never drawn: {missing}"
+    assert not failed, "\n\n".join(failed)
+
+
+def _a_program_using(name: str, ops: tuple[str, ...], *, tries: int):
+    """A drawn program that uses the operation ``name``, or None. Drawn from ``ops`` alone, an
+    operation with a narrow domain (arcsin) still applies after the fallback ``tanh``; one
+    that needs more (maximum, whose operands' ranges must be apart) needs the unary ones."""
+    try:
+        return hypothesis.find(programs(ops=ops, max_ops=3), lambda p: name in p.ops,
+                               settings=hypothesis.settings(DRAW, max_examples=tries,
+                                                            derandomize=True))
+    except hypothesis.errors.NoSuchExample:
+        return None
+
+
 def test_reproducer_is_a_standalone_script():
     program = draw_many(programs(max_ops=4, dtypes=("float64",)), 1, seed=3)[0]
     run = subprocess.run([sys.executable, "-c", program.reproducer()], capture_output=True,
