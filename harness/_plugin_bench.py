@@ -95,8 +95,8 @@ class PartialResults:
 def json_target(option: object) -> str:
     """The path that ``--benchmark-json`` names, as pytest-benchmark will open it.
 
-    pytest-benchmark 4 parses the option into an open file (``argparse.FileType``), 5 into a
-    ``pathlib.Path``; a plugin or a ``pytest.main`` call may also pass a plain string.
+    pytest-benchmark before 5.3 parses the option into an open file (``argparse.FileType``), 5.3
+    and later into a ``pathlib.Path``; a plugin or a ``pytest.main`` call may also pass a string.
 
     >>> import pathlib
     >>> json_target(pathlib.Path("../elsewhere/run.json"))

@@ -153,7 +153,7 @@ def compiled(fn: Callable) -> Callable:
     state = {"fast": True}
 
     def run(*args):
-        if state["fast"]:
+        if state["fast"] and not _tracing(args):  # inside a trace: compiled with the caller
             try:
                 return fast(*args)
             except Exception as error:  # noqa: BLE001 - only an unknown option is retried
@@ -161,6 +161,30 @@ def compiled(fn: Callable) -> Callable:
                     raise
                 state["fast"] = False
         return plain(*args)
+
+    return run
+
+
+def _tracing(args) -> bool:
+    """Whether ``args`` hold tracers: a call from inside another trace, which XLA compiles
+    with the outer program's options (a nested jit may not set its own)."""
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
+
+
+def compiled_or_eager(fn: Callable) -> Callable:
+    """``compiled(fn)``, falling back to ``fn`` itself for good once fn cannot be traced."""
+    program = compiled(fn)
+    state = {"eager": False}
+
+    def run(*args):
+        if not state["eager"]:
+            try:
+                return program(*args)
+            except Exception as error:  # noqa: BLE001 - only untraceable functions fall back
+                if not is_untraceable(error):
+                    raise
+                state["eager"] = True
+        return fn(*args)
 
     return run
 

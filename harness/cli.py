@@ -247,6 +247,7 @@ def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 0
     if args.report:
         _check_report_path(args.report, args.force, parser)
+    _compile_fast_on_the_cpu()
     print(f"{'entry':<28} {'dtype':<11} {'verdict':<13} {'examples':>8} {'time':>9}", flush=True)
     start = time.perf_counter()
     outcomes = []
@@ -288,6 +289,7 @@ def fuzz(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         os.makedirs(args.out, exist_ok=True)
     except OSError as error:
         parser.error(f"--out {args.out!r}: cannot create the folder ({error.strerror})")
+    _compile_fast_on_the_cpu()
     print(f"fuzzing for {args.minutes:g} minutes, seed {args.seed}; reproducers go to "
           f"{args.out}", flush=True)
     summary = _fuzz.fuzz(seconds=args.minutes * 60, out=args.out, seed=args.seed,
@@ -300,6 +302,13 @@ def fuzz(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for failure in summary.failures:
         print(f"  {failure.key}: {failure.path}", flush=True)
     return 1 if summary.failures else 0
+
+
+def _compile_fast_on_the_cpu() -> None:
+    """The checks compile many small programs: on the CPU, ask XLA for little optimization."""
+    from harness._plugin_jax import compile_mode, set_compile_mode
+
+    set_compile_mode(compile_mode(None, checks_run=True, timing=False), asked=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """The pytest plugin: JAX backend and precision, Hypothesis profiles, markers, sharding, header.
 
 Options (all ``--adh-``): ``--adh-profile dev|ci|thorough``, ``--adh-backend cpu|gpu|tpu``,
-``--adh-matmul-precision highest|high|default``, ``--adh-skip-slow``, ``--adh-shard I/N``,
+``--adh-matmul-precision highest|high|default``, ``--adh-compile fast|optimized``,
+``--adh-skip-slow``, ``--adh-shard I/N``,
 ``--adh-bench-preset quick|full`` (see ``_plugin_bench`` for how benchmarks meet xdist).
 Markers: ``slow`` and ``accelerator`` (skipped on the CPU backend).
 
@@ -21,13 +22,16 @@ import pytest
 from harness import _plugin_bench
 from harness._plugin_jax import (
     BACKENDS,
+    COMPILE_MODES,
     MATMUL_PRECISIONS,
+    compile_mode,
     describe_setup,
     select_backend,
+    set_compile_mode,
     set_matmul_precision,
     share_gpu_between_workers,
 )
-from harness._plugin_profiles import PROFILES, chosen_profile, load_chosen_profile
+from harness._plugin_profiles import PROFILES, chosen_profile, load_chosen_profile, loads_profile
 from harness._plugin_shards import Shard, parse_shard
 
 __all__ = ["PROFILES", "chosen_profile"]
@@ -59,6 +63,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--adh-matmul-precision", choices=MATMUL_PRECISIONS, default="highest",
         help="jax_default_matmul_precision for the run (default: highest, so float32 is not "
         "computed in TF32 or bfloat16 on GPU/TPU).",
+    )
+    group.addoption(
+        "--adh-compile", choices=COMPILE_MODES, default=None,
+        help="how much XLA optimizes what it compiles: fast (the default for the derivative "
+        "suites on the CPU, where compiling dominates; jax_disable_most_optimizations) or "
+        "optimized (JAX's default; always so when benchmarks are timed).",
     )
     group.addoption(
         "--adh-skip-slow", action="store_true", default=False,
@@ -93,6 +103,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if backend:
         select_backend(backend)
     set_matmul_precision(config.getoption("--adh-matmul-precision"))
+    asked = config.getoption("--adh-compile")
+    set_compile_mode(compile_mode(asked, checks_run=loads_profile(config),
+                                  timing=_plugin_bench.timing_requested(config)),
+                     asked=asked is not None)
     config.stash[_LOADED_PROFILE] = load_chosen_profile(config)
 
 

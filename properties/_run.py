@@ -161,6 +161,17 @@ def conclude(name: str, report: Report) -> Report:
     return report
 
 
+def row_program(subject: Subject, name: str, row: Callable) -> Callable:
+    """``row`` compiled once for the subject's structure and shapes, and cached.
+
+    A loop reference (``stack(jvp(t) for t in T)``) calls it once per row, as a user's loop
+    would, so that one row is compiled rather than the loop unrolled. ``row`` may depend on
+    the subject only through its arguments. Where fn cannot be traced it runs eagerly.
+    """
+    key = subject.key(name, "row")
+    return _programs.PROGRAMS.get(key, lambda: _programs.compiled_or_eager(row))
+
+
 def identity_property(name: str, subject: Subject, *, left: Callable, right: Callable,
                       extra: Any = (), chain: str, relation: str, seed: int, order: int = 1,
                       options: dict | None = None, key: tuple = (), jit_left: bool = True,
@@ -176,11 +187,16 @@ def identity_property(name: str, subject: Subject, *, left: Callable, right: Cal
     """
     inputs = (subject.diff, subject.fixed, extra)
     cache_key = subject.key(name, jit_left, jit_right, *key) if jit_left or jit_right else None
-    value = (lambda a: subject.call(a[0], a[1])) if check_value else (lambda a: 0.0)
+    # fn's value rides along, traced with a jitted side; beside a side that runs in Python it
+    # comes from one compiled program of fn alone rather than from fn run op by op.
+    traced_value = (lambda a: subject.call(a[0], a[1])) if check_value else (lambda a: 0.0)
+    value_program = row_program(subject, "value", subject.call) if check_value else None
+    value = {True: traced_value,
+             False: (lambda a: value_program(a[0], a[1])) if check_value else traced_value}
     try:
         checks, notes = _identity.identity_checks(
-            name, lambda a: {"rule": left(*a), "fn": value(a)},
-            lambda a: {"rule": right(*a), "fn": value(a)}, inputs, chain=chain,
+            name, lambda a: {"rule": left(*a), "fn": value[jit_left](a)},
+            lambda a: {"rule": right(*a), "fn": value[jit_right](a)}, inputs, chain=chain,
             relation=relation, order=order, key=cache_key, jit_left=jit_left,
             jit_right=jit_right, allow_eager=not subject.traceable(),
             reference_jitted=reference_jitted)

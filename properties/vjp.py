@@ -13,8 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from harness import Report
+from harness._programs import compiled
 
-from ._run import Subject, identity_property, oracle_property, validate_seed
+from ._run import Subject, identity_property, oracle_property, row_program, validate_seed
 
 BATCH = 4  # directions per vmap-versus-loop comparison
 
@@ -68,14 +69,21 @@ def vmap_vjp_matches_loop(fn: Callable, args: tuple, *, seed: int = 0) -> Report
     def vmapped(d, fx, cs):
         return jax.vmap(_pullback(subject, d, fx))(cs)[0]
 
+    one = row_program(subject, "vmap_vjp_matches_loop",
+                      lambda d, fx, c: _pullback(subject, d, fx)(c)[0])
+
     def looped(d, fx, cs):
-        pullback = _pullback(subject, d, fx)
-        rows = [pullback([c[k] for c in cs])[0] for k in range(BATCH)]
-        return [jnp.stack(parts) for parts in zip(*rows)]
+        return _stacked([one(d, fx, [c[k] for c in cs]) for k in range(BATCH)])
 
     return identity_property("vmap_vjp_matches_loop", subject, seed=seed, extra=batch,
-                             left=vmapped, right=looped, chain="vmap of VJP vs loop",
+                             left=vmapped, right=looped, jit_right=False,
+                             chain="vmap of VJP vs loop",
                              relation="vmap(vjp)(C) = stack(vjp(c) for c in C)")
+
+
+def _stacked(rows: list) -> list[np.ndarray]:
+    """Rows of leaves (each row a list of arrays) stacked leaf by leaf."""
+    return [np.stack([np.asarray(p) for p in parts]) for parts in zip(*rows)]
 
 
 def vmap_jvp_matches_loop(fn: Callable, args: tuple, *, seed: int = 0) -> Report:
@@ -98,12 +106,14 @@ def vmap_jvp_matches_loop(fn: Callable, args: tuple, *, seed: int = 0) -> Report
     def vmapped(d, fx, ts):
         return jax.vmap(lambda t: tangent(d, fx, t))(ts)
 
+    one = row_program(subject, "vmap_jvp_matches_loop", tangent)
+
     def looped(d, fx, ts):
-        rows = [tangent(d, fx, [t[k] for t in ts]) for k in range(BATCH)]
-        return [jnp.stack(parts) for parts in zip(*rows)]
+        return _stacked([one(d, fx, [t[k] for t in ts]) for k in range(BATCH)])
 
     return identity_property("vmap_jvp_matches_loop", subject, seed=seed, extra=batch,
-                             left=vmapped, right=looped, chain="vmap of JVP vs loop",
+                             left=vmapped, right=looped, jit_right=False,
+                             chain="vmap of JVP vs loop",
                              relation="vmap(jvp)(T) = stack(jvp(t) for t in T)")
 
 
@@ -130,7 +140,7 @@ def jit_vjp_matches_eager(fn: Callable, args: tuple, *, seed: int = 0) -> Report
         return state["pullback"](list(c))[0]
 
     def jitted(d, fx, c):
-        return jax.jit(state["pullback"])(list(c))[0]
+        return compiled(state["pullback"])(list(c))[0]
 
     return identity_property("jit_vjp_matches_eager", subject, seed=seed, extra=cotangent,
                              left=eager, right=jitted, jit_left=False, jit_right=False,

@@ -29,6 +29,10 @@ def test_profile_is_loaded():
     assert settings.default.max_examples == 5 and settings.default.derandomize
 
 
+def test_the_suites_compile_fast_on_the_cpu():
+    assert jax.config.values["jax_disable_most_optimizations"]
+
+
 @pytest.mark.accelerator
 def test_on_an_accelerator():
     raise AssertionError("an accelerator test ran on the CPU")
@@ -90,12 +94,32 @@ def test_options_markers_and_header_on_cpu(pytester: pytest.Pytester, clean_env)
     result = pytester.runpytest_subprocess(
         "--adh-backend", "cpu", "--adh-matmul-precision", "high", "--adh-profile", "ci",
         "--adh-skip-slow", "--strict-markers", "-rs")
-    result.assert_outcomes(passed=2, skipped=1, deselected=1)
+    result.assert_outcomes(passed=3, skipped=1, deselected=1)
     header = re.escape(f"adharness: jax {jax.__version__}, jaxlib {jax.__version__}") + (
-        r", backend cpu, devices \d+ x cpu, x64 off, matmul precision high, "
+        r", backend cpu, devices \d+ x cpu, x64 off, matmul precision high, compile fast, "
         r"hypothesis profile adh-ci$")
     result.stdout.re_match_lines([header])
     result.stdout.fnmatch_lines(["SKIPPED*test_inspected.py*needs a GPU or TPU*backend is cpu*"])
+
+
+@pytest.mark.parametrize(("args", "fast"), [
+    (("--adh-profile", "dev"), True),
+    (("--adh-profile", "dev", "--adh-compile", "optimized"), False),
+    (("--adh-compile", "fast"), True),
+    ((), False),  # not the suites' run: JAX's own default
+    (("--adh-profile", "dev", "--benchmark-enable"), False),  # timed: as users compile
+], ids=["suites", "asked-optimized", "asked-fast", "other-runs", "timed"])
+def test_compile_mode(pytester: pytest.Pytester, clean_env, args, fast) -> None:
+    pytester.makepyfile(test_mode=f"""
+import jax
+
+
+def test_mode():
+    assert jax.config.values.get("jax_disable_most_optimizations", False) is {fast}
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=1)
+    result.stdout.re_match_lines([rf"adharness: .*compile {'fast' if fast else 'optimized'}, "])
 
 
 @pytest.mark.parametrize("backend", ["tpu", "gpu"])
