@@ -8,6 +8,7 @@ True
 from harness import strategies as strategies
 from harness._check import check as check
 from harness._errors import DerivativeMismatch as DerivativeMismatch
+from harness._errors import FunctionRaised as FunctionRaised
 from harness._errors import HarnessError as HarnessError
 from harness._errors import InvalidArgument as InvalidArgument
 from harness._errors import NotApplicable as NotApplicable
@@ -19,6 +20,7 @@ from harness._search import search as search
 __all__ = [
     "Check",
     "DerivativeMismatch",
+    "FunctionRaised",
     "HarnessError",
     "InvalidArgument",
     "NotApplicable",

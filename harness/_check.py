@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _differences, _directions, _judge, _programs
+from . import _differences, _directions, _judge, _linearity, _programs, _running_error
 from ._arguments import (
     flatten_arguments,
     float64_twin,
@@ -28,8 +28,8 @@ from ._budget import (
     lowest_precision,
 )
 from ._errors import InvalidArgument
-from ._report import FAILED, INCONCLUSIVE, SKIPPED, Check, Report
-from ._reproduce import function_name, reproduce_snippet
+from ._report import FAILED, INCONCLUSIVE, PASSED, SKIPPED, Check, Report
+from ._reproduce import describe_exception, function_name, reproduce_snippet
 
 RETRY_LADDERS = 3
 # Relative rounding grows from one derivative to the next (each one differentiates rounded
@@ -40,6 +40,9 @@ INHERITED_GROWTH = 8.0
 SUBNORMAL_FLOOR = 4.0
 BASIS_LIMIT = 16
 COMPLEX_STEP = 1e-20
+# Measured rounding counts up to twice the running-error bound of the program (a first-order
+# worst case, so correct programs stay well inside it).
+MODEL_SAFETY = 2.0
 
 
 def check(
@@ -126,14 +129,13 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
             lambda: jax.make_jaxpr(call, return_shape=True)(diff, fixed))
     except Exception as error:  # noqa: BLE001 - sorted below
         eager = _programs.is_untraceable(error)
-        out = None if eager else _undefined_report(error, arguments, report)
         if not eager:
-            return out
+            return _error_report(error, arguments, report)
     if eager:
         try:
             out = call(diff, fixed)
-        except Exception as error:  # noqa: BLE001 - whatever fn raises, the point is undefined
-            return _undefined_report(error, arguments, report)
+        except Exception as error:  # noqa: BLE001 - whatever fn raises is an error of fn's
+            return _error_report(error, arguments, report)
     out_leaves, out_paths = _output_leaves(out)
     keep = [i for i, leaf in enumerate(out_leaves) if is_differentiable_dtype(leaf.dtype)]
     if not keep:
@@ -158,11 +160,11 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
             )
     run = _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
                int(order), modes, bool(holomorphic), tolerance, int(seed), eager, closed)
-    notes += run.notes
     try:
         checks = run.checks()
     except _NotFinite as error:
-        return Report(checks=(), notes=tuple(notes), undefined=str(error), **report)
+        return Report(checks=(), notes=tuple(notes + run.notes), undefined=str(error), **report)
+    notes += run.notes  # after the checks: the oracle adds notes while it runs
     if any(c.status in (FAILED, INCONCLUSIVE) for c in checks):  # printed only then
         report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
                                                 holomorphic=holomorphic, rtol=rtol, atol=atol,
@@ -174,10 +176,10 @@ class _NotFinite(Exception):
     """fn is nan or inf at the point."""
 
 
-def _undefined_report(error: BaseException, arguments, report: dict) -> Report:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return Report(checks=(), notes=arguments.notes,
-                  undefined=f"fn raised {type(error).__name__}: {text[:300]}", **report)
+def _error_report(error: BaseException, arguments, report: dict) -> Report:
+    """fn raised: an error of fn's (a wrong keyword, a shape bug), never a passed check."""
+    return Report(checks=(), notes=arguments.notes, error=describe_exception(error),
+                  cause=error, **report)
 
 
 def _output_leaves(out: Any) -> tuple[list, list[str]]:
@@ -271,6 +273,8 @@ class _Run:
                 pieces.append("grad")
         if self.holomorphic and complex_out:
             pieces.append("holomorphic_grad")
+        if not level.chain:  # the rules' own tangents and cotangents: see _linearity
+            pieces += [_linearity.SCALED_PIECES[p] for p in ("jvp", "vjp") if p in pieces]
         return pieces
 
     def run_ad(self, inner, tangents, cotangents):
@@ -469,6 +473,7 @@ class _Run:
 
     def checks(self) -> list[Check]:
         inner, tangents, cotangents = self.directions()
+        self.inner = inner
         ad, problems = self.run_ad(inner, tangents, cotangents)
         plan = {level.key: tuple(p for p in self.wanted_pieces(level)
                                  if (level.key, p) not in problems) for level in self.levels}
@@ -497,6 +502,8 @@ class _Run:
         checks = []
         for level in levels:
             for piece in self.wanted_pieces(level):
+                if piece in _linearity.SCALED_PIECES.values():
+                    continue  # the unscaled piece's check says what went wrong
                 error = problems[(level.key, piece)]
                 chain = level.label({"jvp": "JVP", "vjp": "VJP", "grad": "grad",
                                      "holomorphic_grad": "holomorphic grad"}[piece])
@@ -613,6 +620,39 @@ class _LevelJudge:
         for i, pair in enumerate(pairs):
             self.role_pairs.setdefault(pair[0], []).append(i)
         self.x = [np.asarray(x) for x in run.diff]
+        self.measure = "raw"
+        self._bounds: dict = {}
+
+    # ---- measured rounding, and the model that must agree with it --------------------------
+
+    def bound(self, piece: str) -> list | None:
+        """The running-error bound of the AD program of ``piece`` in the caller's dtypes."""
+        if piece not in self._bounds:
+            self._bounds[piece] = None if self.run.eager else _bound_of(
+                self.run, self.level, piece, self.t, self.c)
+            if self._bounds[piece] is None:
+                self.run.notes.append(
+                    f"the rounding of the {self.level.label(piece.upper())} program in "
+                    f"{self.precision(None)} could not be bounded (an operation without a rule "
+                    "in harness._running_error): its measured distance to the float64 copy "
+                    "counts as rounding, which would also hide a rule wrong only in that dtype")
+        return self._bounds[piece]
+
+    def measured(self, piece: str, name: str, leaf: int, difference) -> np.ndarray | float:
+        """|AD - AD on the float64 copy| of one leaf as the budget may use it.
+
+        ``raw``: as measured; ``none``: not at all; ``model``: no more than the running-error
+        bound of the program allows, so that a rule wrong only in the low dtype is not excused
+        by its own error.
+        """
+        if self.measure == "none":
+            return 0.0
+        if self.measure == "raw":
+            return difference
+        bounds = self.bound(piece)
+        if bounds is None:
+            return difference
+        return np.minimum(difference, MODEL_SAFETY * np.asarray(bounds[leaf], np.float64))
 
     def estimate(self, leaf: int, role) -> _judge.Estimate:
         """The oracle along one direction: the sum over its parts (see ``_split_by_scale``)."""
@@ -646,7 +686,8 @@ class _LevelJudge:
         jvp, jvp64 = self.ad_result("jvp", "jvp")
         if jvp is not None and jvp64 is not None:
             measured = np.abs(np.asarray(jvp[leaf]) - np.asarray(jvp64[leaf]))
-            measured = np.where(np.isfinite(measured), measured, 0.0)
+            measured = self.measured("jvp", "jvp", leaf,
+                                     np.where(np.isfinite(measured), measured, 0.0))
         absolute = self.run.tolerance.absolute(dtype) + SUBNORMAL_FLOOR * float(
             jnp.finfo(dtype).tiny)
         return _judge.Rounding(rel, rel_source, absolute, scale, floor, measured,
@@ -662,11 +703,16 @@ class _LevelJudge:
     def measured_pairing(self, piece: str, name: str, other) -> float:
         """|<AD - AD in float64, other>|: the measured rounding of an inner product."""
         here, there = self.ad_result(piece, name)
-        if here is None or there is None:
+        if here is None or there is None or self.measure == "none":
             return 0.0
         value = abs(_judge.pairing([np.asarray(a) - np.asarray(b) for a, b in zip(here, there)],
                                    other))
-        return value if np.isfinite(value) else 0.0
+        value = value if np.isfinite(value) else 0.0
+        if self.measure == "model" and self.bound(piece) is not None:
+            allowed = MODEL_SAFETY * _judge.abs_pairing(
+                [np.asarray(b, np.float64) for b in self.bound(piece)], other)
+            value = min(value, allowed)
+        return value
 
     def inherited(self, leaf: int):
         """The relative rounding of the values this level differentiates (0 for ``f``).
@@ -689,6 +735,25 @@ class _LevelJudge:
         return _problem_check(prop, chain, self.level.order, piece, error)
 
     def checks(self) -> list[Check]:
+        """Every check of the level. In a low dtype, a check that passes only thanks to the
+        measured rounding is judged again with that rounding held to the running-error bound
+        of its program (computed only then: it takes one more compile)."""
+        raw = self.judged()
+        if not self.run.low_precision:
+            return raw
+        relative = self.relative
+        self.measure = "none"
+        bare = self.judged()
+        suspect = [i for i, (a, b) in enumerate(zip(raw, bare))
+                   if a.status == PASSED and b.status != PASSED]
+        if suspect:
+            self.measure = "model"
+            modeled = self.judged()
+            raw = [modeled[i] if i in suspect else check for i, check in enumerate(raw)]
+        self.measure, self.relative = "raw", relative
+        return raw
+
+    def judged(self) -> list[Check]:
         level, order = self.level, self.level.order
         mains = [self.estimate(i, "main") for i in range(len(self.spec))]
         roundings = [self.rounding(i, m) for i, m in enumerate(mains)]
@@ -721,7 +786,30 @@ class _LevelJudge:
             out += self.holomorphic_grad_checks(mains, roundings)
         if self.run.holomorphic and not level.chain:
             out += self.cauchy_riemann_checks(mains, roundings)
+        if not level.chain:
+            out += self.linearity_checks(mains, roundings)
         return out
+
+    def linearity_checks(self, mains, roundings) -> list[Check]:
+        """jvp(s t) = s jvp(t) and vjp(s c) = s vjp(c), within twice the rounding budget."""
+        key, checks = self.level.key, []
+        jvp = self.ad.get((key, "jvp"), {}).get("jvp")
+        jvp_scaled = self.ad.get((key, "jvp_scaled"), {}).get("jvp_scaled")
+        if jvp is not None and jvp_scaled is not None:
+            checks += _linearity.jvp_linearity(
+                jvp, jvp_scaled, self.paths, [r.amount for r in roundings],
+                "the JVP's rounding budget")
+        vjp = self.ad.get((key, "vjp"), {}).get("vjp")
+        vjp_scaled = self.ad.get((key, "vjp_scaled"), {}).get("vjp_scaled")
+        if vjp is not None and vjp_scaled is not None:
+            rel, _ = self.run.tolerance.relative(self.precision(None))
+            budget = (sum(float(np.sum(np.abs(c) * r.amount)) for c, r in zip(self.c, roundings))
+                      + rel * _judge.abs_pairing(vjp, self.t)
+                      + MEASURED_SAFETY * self.measured_pairing("vjp", "vjp", self.t))
+            checks.append(_linearity.vjp_linearity(
+                _judge.pairing(vjp, self.t), _judge.pairing(vjp_scaled, self.t), budget,
+                "the VJP's rounding budget"))
+        return checks
 
     def _total_budget(self, weights, mains, roundings) -> float:
         return float(sum(
@@ -795,8 +883,10 @@ class _LevelJudge:
                 scale = np.abs(c * g) + np.abs(v) + abs(c) * spread
                 measured = 0.0
                 if grad64 is not None and vjp64 is not None:
-                    measured = (abs(c) * np.abs(g - np.asarray(grad64[j]))
-                                + np.abs(v - np.asarray(vjp64[j])))
+                    measured = (abs(c) * self.measured("grad", "grad", j,
+                                                       np.abs(g - np.asarray(grad64[j])))
+                                + self.measured("vjp", "vjp", j,
+                                                np.abs(v - np.asarray(vjp64[j]))))
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
                 inherited = float(np.max(roundings[0].inherited, initial=0.0))
                 rounding = _judge.Rounding(rel, rel_source, roundings[0].absolute, scale,
@@ -862,7 +952,8 @@ class _LevelJudge:
                 rounding.relative, rounding.relative_source, rounding.absolute,
                 np.abs(value) + np.abs(g),
                 np.full(g.shape, float(np.max(rounding.floor, initial=0.0)) / t_scale),
-                0.0 if grad64 is None else np.abs(g - np.asarray(grad64[j])),
+                0.0 if grad64 is None else self.measured("grad", "grad", j,
+                                                         np.abs(g - np.asarray(grad64[j]))),
                 float(np.max(rounding.inherited, initial=0.0)))
             checks.append(_judge.compare_elements(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
@@ -904,6 +995,25 @@ class _LevelJudge:
                                       "differentiable here (the Cauchy-Riemann equations fail)")
             checks.append(check)
         return checks
+
+
+def _bound_of(run: _Run, level, piece: str, t, c) -> list | None:
+    """The running-error bound of one AD piece of a level, compiled once per shapes."""
+    h_of = lambda fixed, inner: _programs.level_function(run.base, level, fixed, inner)
+    pieces = {
+        "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
+        "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
+        "grad": lambda xs, fixed, inner, t, c: jax.grad(
+            lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
+    }
+    program = _programs.PROGRAMS.get(
+        None if run.key is None else ("bound", piece, level.key) + run.key,
+        lambda: _programs.compiled(lambda *a: _running_error.program_bound(pieces[piece], a)))
+    try:
+        bounds = program(run.diff, run.fixed, run.inner[level.key], t, c)
+    except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
+        return None
+    return None if bounds is None else jax.device_get(bounds)
 
 
 def _replace_note(check: Check, note: str) -> Check:

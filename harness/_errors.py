@@ -14,8 +14,18 @@ class DerivativeMismatch(HarnessError, AssertionError):
 
 
 class UndefinedPoint(HarnessError, ValueError):
-    """The function (or the derivative a property needs) is nan, inf or raises at this point."""
+    """The function (or the derivative a property needs) is nan or inf at this point."""
 
 
 class NotApplicable(HarnessError):
     """The property does not apply to this function (a mode that does not exist, say)."""
+
+
+class FunctionRaised(HarnessError, RuntimeError):
+    """The function itself raised: a bug in it, not in its derivatives (the cause is chained)."""
+
+
+for _error in (HarnessError, InvalidArgument, DerivativeMismatch, UndefinedPoint, NotApplicable,
+               FunctionRaised):
+    _error.__module__ = "harness"  # tracebacks name the public path, harness.InvalidArgument
+del _error

@@ -27,10 +27,10 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
-from . import _differences, _magnitudes
+from . import _differences, _linearity, _magnitudes
 
 MODE_NAMES = {"fwd": "JVP", "rev": "VJP"}
-PIECES = ("jvp", "vjp", "grad", "holomorphic_grad")
+PIECES = ("jvp", "vjp", "grad", "holomorphic_grad", "jvp_scaled", "vjp_scaled")
 
 # Messages by which JAX says that a mode does not exist for a function (skipped, not failed).
 _MODE_UNAVAILABLE = (
@@ -123,13 +123,19 @@ def _scalar(h: Callable) -> Callable:
 
 
 def ad_piece(name: str, h: Callable, xs, t, c):
-    """One AD evaluation of a level: its JVP along ``t``, VJP of ``c``, or gradient."""
+    """One AD evaluation of a level: its JVP along ``t``, VJP of ``c``, gradient, or the JVP
+    and VJP along the scaled directions of ``_linearity``."""
     if name == "jvp":
         y, jt = jax.jvp(h, (xs,), (t,))
         return {"y": y, "jvp": jt}
     if name == "vjp":
         y, pullback = jax.vjp(h, xs)
         return {"y": y, "vjp": pullback(c)[0]}
+    if name == "jvp_scaled":
+        return {"jvp_scaled": jax.jvp(h, (xs,), (_linearity.scaled(t),))[1]}
+    if name == "vjp_scaled":
+        _, pullback = jax.vjp(h, xs)
+        return {"vjp_scaled": pullback(_linearity.scaled(c))[0]}
     if name == "grad":
         return {"grad": jax.grad(_scalar(h))(xs)}
     return {"holomorphic_grad": jax.grad(_scalar(h), holomorphic=True)(xs)}

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import DerivativeMismatch
+from ._errors import DerivativeMismatch, FunctionRaised, NotApplicable, UndefinedPoint
 
 PASSED, FAILED, INCONCLUSIVE, SKIPPED = "passed", "failed", "inconclusive", "skipped"
 
@@ -75,8 +75,10 @@ def _number(value: Any) -> str:
 class Report:
     """Everything ``harness.check`` or ``harness.search`` found, printable and replayable.
 
-    ``ok`` is True when no check failed (inconclusive and skipped checks are not failures; a
-    point where the function itself is undefined is reported in ``undefined``).
+    ``ok`` is True when something was checked and nothing failed: no check failed, fn did not
+    raise (``error``), fn is defined at the point (``undefined``), and not every check was
+    skipped. Inconclusive checks do not make a report fail; ``inconclusive`` lists them, each
+    with the reason its oracle gave.
     """
 
     function: str
@@ -91,7 +93,9 @@ class Report:
     backend: str = ""
     examples: int = 1
     reproduce: str = ""
+    error: str | None = None
     fn: Callable | None = dataclasses.field(default=None, repr=False, compare=False)
+    cause: BaseException | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -110,15 +114,26 @@ class Report:
         return tuple(c for c in self.checks if c.status == PASSED)
 
     @property
+    def nothing_checked(self) -> bool:
+        """Whether no check ran at all: none was made, or every one was skipped."""
+        return all(c.status == SKIPPED for c in self.checks)
+
+    @property
     def ok(self) -> bool:
-        return not self.failures
+        return self.verdict in (PASSED, INCONCLUSIVE)
 
     @property
     def verdict(self) -> str:
+        """error, failed, undefined, nothing checked, inconclusive or passed (the first that
+        holds)."""
+        if self.error:
+            return "error"
         if self.failures:
             return FAILED
         if self.undefined:
             return "undefined"
+        if self.nothing_checked:
+            return "nothing checked"
         if self.inconclusive:
             return INCONCLUSIVE
         return PASSED
@@ -143,8 +158,14 @@ class Report:
         ]
         if self.args is not None:
             lines.append(f"  args: {describe_args(self.args)}")
+        if self.error:
+            lines.append(f"  fn raised at this point (a bug in fn, not in its derivatives): "
+                         f"{self.error}")
         if self.undefined:
             lines.append(f"  undefined at this point: {self.undefined}")
+        if self.nothing_checked and not (self.error or self.undefined):
+            lines.append("  nothing was checked: " + ("every check was skipped"
+                                                      if self.checks else "no check applies"))
         lines += [f"  note: {n}" for n in self.notes]
         for check in self.failures + self.inconclusive:
             lines.append(check.details())
@@ -155,16 +176,25 @@ class Report:
         return "\n".join(lines)
 
     def raise_if_failed(self) -> Report:
-        """Raise ``DerivativeMismatch`` with this report's text if any check failed.
+        """Raise with this report's text unless it is ``ok``.
 
         Returns:
             The report itself, so that ``check(...).raise_if_failed()`` can be chained.
 
         Raises:
+            FunctionRaised: fn itself raised (its exception is chained as the cause).
             DerivativeMismatch: a derivative disagreed with its oracle beyond the budget.
+            UndefinedPoint: fn is nan or inf at the point, so nothing could be checked.
+            NotApplicable: every check was skipped (no mode of fn could be differentiated).
         """
+        if self.error:
+            raise FunctionRaised(str(self)) from self.cause
         if self.failures:
             raise DerivativeMismatch(str(self))
+        if self.undefined:
+            raise UndefinedPoint(str(self))
+        if self.nothing_checked:
+            raise NotApplicable(str(self))
         return self
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -88,3 +90,29 @@ def call_snippet(call: str, fn: Callable, args: tuple, options: list[str], *, mo
     lines.append(f"{call}({fn_text.split('  #')[0]}, args, {', '.join(options)}){suffix}"
                  + ("  # " + fn_text.split("# ")[1] if "#" in fn_text else ""))
     return "\n".join("    " + line for line in lines)
+
+
+_INTERNAL = tuple(os.path.dirname(m.__file__) + os.sep for m in (jax, np))
+_OURS = os.path.dirname(__file__) + os.sep
+TRACEBACK_FRAMES = 6
+
+
+def describe_exception(error: BaseException) -> str:
+    """The exception's type and message, then the frames of the caller's code that raised it.
+
+    Frames inside JAX, NumPy and the harness are left out: what remains is where in fn it
+    happened.
+
+    >>> try:
+    ...     {}["missing"]
+    ... except KeyError as error:
+    ...     print(describe_exception(error).splitlines()[0])
+    KeyError: 'missing'
+    """
+    lines = str(error).strip().splitlines()
+    head = f"{type(error).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(_INTERNAL + (_OURS,))]
+    shown = [f"    {os.path.basename(f.filename)}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
+             for f in frames[-TRACEBACK_FRAMES:]]
+    return "\n".join([head] + (["  raised at (innermost last):"] + shown if shown else []))

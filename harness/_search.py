@@ -145,7 +145,7 @@ def search(
     except hypothesis.errors.Unsatisfiable:
         raise InvalidArgument(
             f"every point the strategies drew was one where {function_name(fn)} is undefined "
-            f"(raised, or returned nan/inf; {tally.undefined} rejected). Narrow the strategies "
+            f"(returned nan or inf; {tally.undefined} rejected). Narrow the strategies "
             "to fn's domain, e.g. arrays('float32', (3,), min_value=0.1) for a logarithm."
         ) from None
     notes = [f"{tally.examples} examples passed"]

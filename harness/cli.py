@@ -181,7 +181,7 @@ def _run_one(entry: Entry, dtype: str, args: argparse.Namespace) -> Outcome:
         )
     except harness.InvalidArgument as error:
         return Outcome(entry.name, dtype, ERROR, 0, time.perf_counter() - start, error=str(error))
-    verdict, failures = report.verdict, str(report) if report.failures else ""
+    verdict, failures = report.verdict, "" if report.ok else str(report)
     known = entry.expected_failure("*", oracle=True)
     if known and report.failures:
         verdict, failures = KNOWN_BUG, f"known JAX bug: {known}\n{report}"

@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from harness._errors import InvalidArgument, NotApplicable, UndefinedPoint
+from harness._errors import FunctionRaised, InvalidArgument, NotApplicable, UndefinedPoint
 from harness.catalog import Entry
 
 from ._registry import RULES, Rule
@@ -46,7 +46,7 @@ def _facts(entry: Entry, dtype: str) -> frozenset[str]:
             "vmap are left out")
     try:
         out = jax.tree_util.tree_leaves(subject.output())
-    except UndefinedPoint as error:
+    except (UndefinedPoint, FunctionRaised) as error:
         hint = ("set eager=True if it uses Python control flow on values" if not entry.eager
                 else "check that it runs on the drawn point")
         raise InvalidArgument(

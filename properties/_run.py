@@ -22,9 +22,15 @@ import numpy as np
 import harness
 from harness import _directions, _identity, _programs
 from harness._arguments import flatten_arguments, validate_callable
-from harness._errors import DerivativeMismatch, InvalidArgument, NotApplicable, UndefinedPoint
+from harness._errors import (
+    DerivativeMismatch,
+    FunctionRaised,
+    InvalidArgument,
+    NotApplicable,
+    UndefinedPoint,
+)
 from harness._report import FAILED, SKIPPED, Check, Report
-from harness._reproduce import call_snippet, function_name
+from harness._reproduce import call_snippet, describe_exception, function_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,14 +104,19 @@ class Subject:
             return self.output_shape()
         except Exception as error:  # noqa: BLE001 - untraceable: run it
             if not _programs.is_untraceable(error):
-                raise UndefinedPoint(_describe(error)) from error
+                raise _raised(self.name, error) from error
             try:
                 with _identity.x64_for(self.diff):
                     out = self.call(self.diff, self.fixed)
             except Exception as inner:  # noqa: BLE001
-                raise UndefinedPoint(_describe(inner)) from inner
+                raise _raised(self.name, inner) from inner
             return jax.tree_util.tree_map(lambda v: jax.ShapeDtypeStruct(
                 np.shape(v), jnp.asarray(v).dtype), out)
+
+
+def _raised(name: str, error: BaseException) -> FunctionRaised:
+    return FunctionRaised(f"{name} raised at this point (a bug in fn, not in its "
+                          f"derivatives): {describe_exception(error)}")
 
 
 def _describe(error: BaseException) -> str:
@@ -149,6 +160,9 @@ def _snippet(name: str, subject: Subject, seed: int, options: dict) -> str:
 
 def conclude(name: str, report: Report) -> Report:
     """Raise for a failed, undefined or inapplicable property; return the report otherwise."""
+    if report.error:
+        raise FunctionRaised(f"{name}: {report.function} raised at this point (a bug in fn, "
+                             f"not in its derivatives): {report.error}") from report.cause
     if report.undefined:
         raise UndefinedPoint(
             f"{name} cannot be checked where {report.function} is undefined "
@@ -202,7 +216,7 @@ def identity_property(name: str, subject: Subject, *, left: Callable, right: Cal
             reference_jitted=reference_jitted)
     except _identity.NotFiniteHere as error:
         return conclude(name, _report(subject, (), seed, order, undefined=str(error)))
-    except (InvalidArgument, NotApplicable, UndefinedPoint):
+    except (InvalidArgument, NotApplicable, UndefinedPoint, FunctionRaised):
         raise
     except Exception as error:  # noqa: BLE001 - a rule that raises is a failed rule
         if _programs.mode_unavailable(error):
@@ -228,8 +242,8 @@ def _undefined(subject: Subject) -> str | None:
     try:
         with _identity.x64_for(subject.diff):
             out = subject.call(subject.diff, subject.fixed)
-    except Exception as error:  # noqa: BLE001
-        return _describe(error)
+    except Exception as error:  # noqa: BLE001 - fn's own error, not an undefined point
+        raise _raised(subject.name, error) from error
     bad = [leaf for leaf in jax.tree_util.tree_leaves(out)
            if jnp.issubdtype(jnp.asarray(leaf).dtype, jnp.inexact)
            and not np.all(np.isfinite(np.asarray(leaf)))]
@@ -254,7 +268,7 @@ def oracle_property(name: str, fn: Callable, args: tuple, *, keep: Iterable[str]
     mine = [c for c in report.checks if c.property in keep]
     if rename:
         mine = [dataclasses.replace(c, property=name) for c in mine]
-    if not mine and not report.undefined:
+    if not mine and not report.undefined and not report.error:
         raise NotApplicable(f"{name} found nothing to check for {report.function} "
                             f"(checks run: {sorted({c.property for c in report.checks})})")
     reproduce = report.reproduce

@@ -22,7 +22,7 @@ import numpy as np
 
 import harness
 from harness import Report
-from harness._errors import DerivativeMismatch, NotApplicable, UndefinedPoint
+from harness._errors import DerivativeMismatch, FunctionRaised, NotApplicable, UndefinedPoint
 from harness._programs import PROGRAMS
 from harness._report import FAILED, PASSED
 
@@ -179,6 +179,8 @@ def is_holomorphic(fn: Callable, args: tuple, *, seed: int = 0) -> bool:
     subject = Subject.of(fn, args)
     _complex_outputs(subject, "is_holomorphic")
     report = harness.check(fn, args, holomorphic=True, modes=("fwd",), seed=validate_seed(seed))
+    if report.error:
+        raise FunctionRaised(f"fn raised at this point: {report.error}") from report.cause
     if report.undefined:
         raise UndefinedPoint(f"fn is undefined here: {report.undefined}")
     return not any(c.status == FAILED for c in report.checks if c.property == "cauchy_riemann")
@@ -203,7 +205,7 @@ def cauchy_riemann(fn: Callable, args: tuple, *, holomorphic: bool = True,
     _complex_outputs(subject, name)
     report = harness.check(fn, args, holomorphic=True, modes=("fwd",), seed=seed)
     mine = tuple(c for c in report.checks if c.property == name)
-    if holomorphic or report.undefined:
+    if holomorphic or report.undefined or report.error:
         return conclude(name, dataclasses.replace(report, checks=mine))
     holds = [c for c in mine if c.status == PASSED]
     if len(holds) == len(mine):

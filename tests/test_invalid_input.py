@@ -1,5 +1,6 @@
 """Inputs the harness cannot check raise ``InvalidArgument`` saying what is wrong and how to fix
-it; points where the function itself is undefined are reported, not raised."""
+it; a function that raises, a point where it is undefined, and a report where nothing was
+checked are reported as such, and never as ``ok``."""
 
 from __future__ import annotations
 
@@ -193,7 +194,7 @@ def test_numpy_integer_order_and_seed_are_accepted():
     assert report.ok and report.order == 2 and report.seed == 7
 
 
-# ---- undefined points are reported, not raised -------------------------------------------
+# ---- nothing silent: errors, undefined points and empty reports are never ok --------------
 
 
 @pytest.mark.parametrize(
@@ -201,30 +202,75 @@ def test_numpy_integer_order_and_seed_are_accepted():
     [raises_value_error, lambda x: jnp.sin(x) + raises_value_error(x)],
     ids=["raises-before-jax", "raises-after-jax"],
 )
-def test_function_that_raises_gives_an_undefined_report(fn):
+def test_function_that_raises_gives_an_error_report_that_is_not_ok(fn):
     report = harness.check(fn, (X,))
-    assert report.ok
+    assert not report.ok
     assert report.checks == ()
-    assert report.verdict == "undefined"
-    assert re.search(r"ValueError: the point is outside the model's range", report.undefined)
-    assert "undefined at this point" in str(report)
+    assert report.verdict == "error"
+    assert re.search(r"ValueError: the point is outside the model's range", report.error)
+    assert "raises_value_error" in report.error  # where in fn: its own frames
+    assert "a bug in fn" in str(report)
+    with pytest.raises(harness.FunctionRaised, match="outside the model's range") as raised:
+        report.raise_if_failed()
+    assert isinstance(raised.value.__cause__, ValueError)
 
 
-def test_function_that_raises_only_on_some_branch_is_undefined_there():
+def test_a_wrong_keyword_argument_fails_a_test_written_the_readme_way():
+    def total(x):
+        return jnp.sum(x, axes=0)  # a plain bug: jnp.sum takes axis
+
+    with pytest.raises(harness.FunctionRaised, match="unexpected keyword argument 'axes'"):
+        harness.check(total, (np.float32([1.0, 2.0]),)).raise_if_failed()
+    with pytest.raises(harness.FunctionRaised, match="axes"):
+        harness.search(total, arrays("float32", (2,)), max_examples=3).raise_if_failed()
+
+
+def test_function_that_raises_only_on_some_branch_is_an_error_there():
     def guarded(x):
         if x < 0:  # Python control flow: checked eagerly
             raise ValueError("negative input")
         return jnp.sqrt(x)
 
-    assert "negative input" in harness.check(guarded, (np.float32(-1.0),)).undefined
+    report = harness.check(guarded, (np.float32(-1.0),))
+    assert not report.ok and "negative input" in report.error
     assert harness.check(guarded, (np.float32(4.0),)).ok
 
 
 @pytest.mark.parametrize("x", [-1.0, 0.0], ids=["negative", "zero"])
-def test_log_outside_its_domain_is_undefined(x):
+def test_log_outside_its_domain_is_undefined_and_not_ok(x):
     report = harness.check(jnp.log, (np.float32(x),))
-    assert report.ok and report.checks == ()
+    assert not report.ok and report.checks == () and report.verdict == "undefined"
     assert "nan" in report.undefined and "not finite" in report.undefined
+    with pytest.raises(harness.UndefinedPoint, match="undefined at this point"):
+        report.raise_if_failed()
+
+
+def test_a_report_whose_every_check_was_skipped_says_so_and_is_not_ok():
+    @jax.custom_vjp
+    def f(x):
+        return jnp.sin(x)
+
+    f.defvjp(lambda x: (jnp.sin(x), x), lambda x, c: (jnp.cos(x) * c,))
+    report = harness.check(f, (X,), modes=("fwd",))  # a custom_vjp has no JVP
+    assert report.checks and all(c.status == "skipped" for c in report.checks)
+    assert not report.ok and report.verdict == "nothing checked"
+    assert "nothing was checked: every check was skipped" in str(report)
+    with pytest.raises(harness.NotApplicable):
+        report.raise_if_failed()
+    assert harness.check(f, (X,), modes=("rev",)).ok
+
+
+def test_the_note_that_the_float64_copy_failed_reaches_the_report():
+    def float32_only(x):  # a library that pins float32 refuses the float64 copy
+        if x.dtype != jnp.float32:
+            raise TypeError(f"float32_only takes float32, not {x.dtype}")
+        return jnp.sin(x)
+
+    report = harness.check(float32_only, (np.float32([0.5, 1.5]),))
+    assert report.ok, report
+    assert any("float64 copy of fn failed" in note and "own dtypes" in note
+               for note in report.notes), report.notes
+    assert "float64 copy of fn failed" in str(report)
 
 
 def test_nan_from_ad_where_the_oracle_is_finite_is_a_failure():
@@ -254,10 +300,12 @@ def test_search_over_an_undefined_domain_says_to_narrow_the_strategies():
          "Narrow the strategies to fn's domain", "min_value"])
 
 
-def test_search_over_a_function_that_always_raises_says_so():
-    _assert_invalid(
-        lambda: harness.search(raises_value_error, arrays("float32", ()), max_examples=5),
-        ["raises_value_error is undefined", "Narrow the strategies"])
+def test_search_over_a_function_that_always_raises_reports_the_error():
+    report = harness.search(raises_value_error, arrays("float32", ()), max_examples=5)
+    assert not report.ok and report.verdict == "error"
+    assert "outside the model's range" in report.error
+    with pytest.raises(harness.FunctionRaised):
+        report.raise_if_failed()
 
 
 # ---- tracers -----------------------------------------------------------------------------

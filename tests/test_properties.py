@@ -296,6 +296,17 @@ def test_failure_message_reproduces():
     assert "properties.jacfwd_matches_jacrev(" in text and "seed=4" in text
 
 
+@pytest.mark.parametrize("prop", ["jacfwd_matches_jacrev", "jvp_matches_oracle",
+                                  "derivatives_unchanged_under_jit", "jvp_is_linear"])
+def test_a_function_that_raises_fails_every_property_with_its_error(prop):
+    def total(x):
+        return jnp.sum(x, axes=0)  # a plain bug: jnp.sum takes axis
+
+    with pytest.raises(harness.FunctionRaised, match="a bug in fn.*unexpected keyword") as raised:
+        getattr(properties, prop)(total, (np.float32([1.0, 2.0]),))
+    assert isinstance(raised.value.__cause__, TypeError)
+
+
 def test_not_applicable_and_undefined_are_explained():
     with pytest.raises(harness.NotApplicable, match="one real number"):
         properties.value_and_grad_matches(jnp.sin, (X32,))

@@ -73,6 +73,46 @@ def _tanh_large_array_path_jvp(primals, tangents):
     return jnp.tanh(x), scale * _sech2(x) * t
 
 
+@jax.custom_jvp
+def tanh_1pct_wrong_only_in_float32(x):
+    return jnp.tanh(x)
+
+
+@tanh_1pct_wrong_only_in_float32.defjvp
+def _tanh_1pct_wrong_only_in_float32_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    scale = 1.01 if x.dtype == jnp.float32 else 1.0  # a fast path for float32, mis-set
+    return jnp.tanh(x), scale * _sech2(x) * t
+
+
+@jax.custom_jvp
+def sin_tangent_clipped_at_norm_10(x):
+    return jnp.sin(x)
+
+
+@sin_tangent_clipped_at_norm_10.defjvp
+def _sin_tangent_clipped_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    # A gradient-clipping habit inside a rule: not linear in t. Random directions of four
+    # elements have norm about 2, so the rule is right along them and wrong along most others.
+    clipped = t * jnp.minimum(1.0, 10.0 / jnp.maximum(jnp.sqrt(jnp.sum(t * t)), 1e-30))
+    return jnp.sin(x), jnp.cos(x) * clipped
+
+
+@jax.custom_vjp
+def tanh_cotangent_clipped_at_norm_10(x):
+    return jnp.tanh(x)
+
+
+def _tanh_cotangent_clipped_bwd(x, g):
+    clipped = g * jnp.minimum(1.0, 10.0 / jnp.maximum(jnp.sqrt(jnp.sum(g * g)), 1e-30))
+    return (_sech2(x) * clipped,)
+
+
+tanh_cotangent_clipped_at_norm_10.defvjp(lambda x: (jnp.tanh(x), x),
+                                         _tanh_cotangent_clipped_bwd)
+
+
 @jax.custom_vjp
 def tanh_of_matvec_transposed(x):
     return jnp.tanh(NON_SYMMETRIC_4X4.astype(x.dtype) @ x)
@@ -466,6 +506,32 @@ MUTANTS: tuple[Case, ...] = (
         signed_vectors(4),
         reference=jnp.arcsinh,
         why="Derivative 1/sqrt(1 + x^2) + 1e-3: an absolute error of 1e-3 on a slope in [0.3, 1].",
+    ),
+    Case(
+        "tanh_jvp_1pct_wrong_only_in_float32",
+        tanh_1pct_wrong_only_in_float32,
+        signed_vectors(4),
+        reference=jnp.tanh,
+        dtypes=("float32",),
+        why="The rule branches on dtype and is 1% too large on the float32 path only: the "
+            "float64 copy the oracle runs is right, and so the distance between the two is the "
+            "bug, not rounding.",
+    ),
+    Case(
+        "sin_jvp_tangent_clipped_at_norm_10",
+        sin_tangent_clipped_at_norm_10,
+        signed_vectors(4),
+        modes=("fwd",),  # JAX cannot transpose a rule that is not linear
+        reference=jnp.sin,
+        why="The rule clips its tangent at norm 10: right along small directions, not linear.",
+    ),
+    Case(
+        "tanh_vjp_cotangent_clipped_at_norm_10",
+        tanh_cotangent_clipped_at_norm_10,
+        signed_vectors(4),
+        modes=("rev",),
+        reference=jnp.tanh,
+        why="The backward rule clips its cotangent at norm 10: not linear in the cotangent.",
     ),
     Case(
         "exp_jvp_1e-3_relative_on_large_values",

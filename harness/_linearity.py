@@ -1,0 +1,95 @@
+"""JVPs are linear in the tangent and VJPs in the cotangent: an identity of every rule.
+
+A custom rule that is not linear (a tangent clipped at a norm, a cotangent squared) can agree
+with the oracle along the one random direction a check draws, and still be wrong along most
+others. ``check`` therefore also evaluates the derivatives of ``f`` along ``s t`` and ``s c``
+with ``s = -1024``: a power of two, so that scaling commutes with rounding and only the order
+in which XLA happens to add terms up can differ between the two (twice the rounding budget of
+the derivative covers that); negative, so that a rule that uses ``|t|`` is caught too. Only
+the derivatives of ``f`` itself need this: deeper levels differentiate a rule's output with
+respect to the point, in which they are linear whatever the rule does with its tangent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._report import FAILED, PASSED, Check
+
+LINEARITY_SCALE = -1024.0
+# The two evaluations round independently: each within the derivative's rounding budget.
+LINEARITY_SAFETY = 2.0
+SCALED_PIECES = {"jvp": "jvp_scaled", "vjp": "vjp_scaled"}
+JVP_PROPERTY, JVP_CHAIN = "jvp_is_linear_in_t", "JVP along -1024 t vs -1024 x JVP along t"
+VJP_PROPERTY, VJP_CHAIN = "vjp_is_linear_in_c", "VJP of -1024 c vs -1024 x VJP of c"
+ORACLE = "identity: linearity, no finite differences"
+
+
+def scaled(leaves: list) -> list:
+    """The direction ``s d`` for each leaf ``d``, in its own dtype (a Python float is weak)."""
+    return [leaf * LINEARITY_SCALE for leaf in leaves]
+
+
+def jvp_linearity(jvp: Sequence, jvp_scaled: Sequence, paths: Sequence[str],
+                  budgets: Sequence[np.ndarray], budget_source: str) -> list[Check]:
+    """One check per output leaf: ``jvp(s t) / s`` against ``jvp(t)``, element by element.
+
+    >>> import numpy as np
+    >>> [c.status for c in jvp_linearity([np.ones(2)], [np.full(2, -1024.0)], ["out"],
+    ...                                  [np.full(2, 1e-7)], "rounding")]
+    ['passed']
+    """
+    checks = []
+    for leaf, a, b, budget in zip(paths, jvp, jvp_scaled, budgets):
+        a = np.asarray(a, dtype=np.result_type(a, np.float64))
+        got = np.asarray(b, dtype=np.result_type(b, np.float64)) / LINEARITY_SCALE
+        budget = np.broadcast_to(LINEARITY_SAFETY * np.asarray(budget, np.float64), a.shape)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            err = np.abs(got - a)
+            # |s| x |jvp(t)| past the largest finite value overflows for a linear rule too.
+            fits = np.isfinite(a * LINEARITY_SCALE) | ~np.isfinite(a)
+            fails = fits & np.isfinite(a) & ~((err <= budget) & np.isfinite(got))
+            ratio = np.where(budget > 0, err / budget, np.where(err > 0, np.inf, 0.0))
+        if a.size == 0:
+            checks.append(Check(JVP_PROPERTY, JVP_CHAIN, 1, PASSED, leaf, note="empty leaf"))
+            continue
+        scored = np.where(fits & np.isfinite(a), np.where(np.isnan(ratio), np.inf, ratio), -1)
+        flat = int(np.argmax(scored))
+        index = tuple(int(i) for i in np.unravel_index(flat, a.shape)) if a.shape else ()
+        checks.append(Check(
+            JVP_PROPERTY, JVP_CHAIN, 1, FAILED if np.any(fails) else PASSED, leaf,
+            index or None, _item(a[index]), _item(got[index]), float(err[index]),
+            _relative(float(err[index]), a[index]), float(budget[index]),
+            f"{LINEARITY_SAFETY:g} x ({budget_source})", ORACLE,
+            "the rule is not linear in its tangent" if np.any(fails) else ""))
+    return checks
+
+
+def vjp_linearity(along: float, along_scaled: float, budget: float,
+                  budget_source: str) -> Check:
+    """``<vjp(s c) / s, t>`` against ``<vjp(c), t>``.
+
+    >>> vjp_linearity(0.5, -512.0, 1e-7, "rounding").status
+    'passed'
+    """
+    got, budget = along_scaled / LINEARITY_SCALE, LINEARITY_SAFETY * budget
+    err = abs(got - along) if np.isfinite(got) and np.isfinite(along) else float("inf")
+    status = PASSED if err <= budget else FAILED
+    return Check(VJP_PROPERTY, VJP_CHAIN, 1, status, "<vjp(s c) / s, t> vs <vjp(c), t>", None,
+                 float(along), float(got), float(err), _relative(err, along), float(budget),
+                 f"{LINEARITY_SAFETY:g} x ({budget_source})", ORACLE,
+                 "the rule is not linear in its cotangent" if status == FAILED else "")
+
+
+def _item(value):
+    value = np.asarray(value)
+    return complex(value) if np.iscomplexobj(value) else float(value)
+
+
+def _relative(err: float, expected) -> float:
+    scale = abs(complex(expected))
+    if scale == 0:
+        return float("inf") if err > 0 else 0.0
+    return float(err) / scale
