@@ -158,10 +158,21 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
                 "function of a complex variable is holomorphic only if it is constant; check it "
                 "with holomorphic=False."
             )
-    run = _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
-               int(order), modes, bool(holomorphic), tolerance, int(seed), eager, closed)
+    def planned(replay: bool) -> _Run:
+        return _Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
+                    int(order), modes, bool(holomorphic), tolerance, int(seed), eager, closed,
+                    replay=replay)
+
+    run = planned(True)
     try:
-        checks = run.checks()
+        try:
+            checks = run.checks()
+        except jax.errors.UnexpectedTracerError:
+            # A custom rule given a traced non-differentiable argument (jax.scipy.special.expn
+            # with an array n) closes over its tracer, which replaying the jaxpr lets escape:
+            # trace fn itself instead.
+            run = planned(False)
+            checks = run.checks()
     except _NotFinite as error:
         return Report(checks=(), notes=tuple(notes + run.notes), undefined=str(error), **report)
     notes += run.notes  # after the checks: the oracle adds notes while it runs
@@ -198,7 +209,7 @@ class _Run:
     """One call of ``check``: the plan, the directions, the programs and the verdicts."""
 
     def __init__(self, fn, arguments, keep, out_paths, out_leaves, diff, fixed, order, modes,
-                 holomorphic, tolerance, seed, eager, closed=None):
+                 holomorphic, tolerance, seed, eager, closed=None, *, replay=True):
         self.arguments, self.diff, self.fixed = arguments, diff, fixed
         self.out_paths, self.out_leaves = out_paths, out_leaves
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
@@ -209,7 +220,7 @@ class _Run:
             hash(fn)
             self.key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
                         tuple(keep), order, modes, holomorphic,
-                        _avals(diff) + _avals(fixed))
+                        _avals(diff) + _avals(fixed), replay)
         except TypeError:
             self.key = None
         keep_t = tuple(keep)
@@ -220,11 +231,16 @@ class _Run:
             return [outs[i] for i in keep_t]
 
         self.python_base = base
-        self.base = base if eager else _programs.PROGRAMS.get(
+        self.replay = replay
+        self.base = base if eager or not replay else _programs.PROGRAMS.get(
             None if self.key is None else ("base",) + self.key,
             lambda: _programs.replayed(closed, keep_t) if closed is not None
             else _programs.traced(base, diff, fixed))
         self.eager = eager
+        # Narrower float dtypes fn computes in (preferred_element_type=float32 on float64
+        # inputs): no derivative through them is finer than their precision.
+        self.inside = [] if closed is None else _narrower_inside(
+            closed.jaxpr, [x.dtype for x in diff] + [o.dtype for o in out_leaves])
         self.low_precision = any(
             np.dtype(float64_twin(d)) != np.dtype(d)
             for d in [x.dtype for x in diff] + [o.dtype for o in out_leaves])
@@ -289,6 +305,8 @@ class _Run:
             try:
                 results = self._ad_program(wanted)(*arguments)
                 return jax.device_get(results), {}
+            except jax.errors.UnexpectedTracerError:
+                raise  # check() traces fn itself instead of its jaxpr
             except Exception:  # noqa: BLE001 - find which pieces failed, one by one
                 problems = self._failing_pieces(wanted, *arguments)
                 if self.key is not None:
@@ -371,12 +389,37 @@ class _Run:
             try:
                 cs = True
                 source, eps = "float64 copy", float(np.finfo(np.float64).eps)
-                base64 = self.python_base if self.eager else _programs.PROGRAMS.get(
+                replay = self.replay and not self.eager
+                base64 = self.python_base if not replay else _programs.PROGRAMS.get(
                     None if self.key is None else ("base64",) + self.key,
                     lambda: _programs.traced(self.python_base, diff64, fixed64))
+                # A function may pin a narrower dtype inside (preferred_element_type, a layer
+                # with dtype=float32): its float64 copy then returns that dtype, its
+                # cotangents must have it, and its finite differences resolve only that finely.
+                out64 = jax.eval_shape(base64, diff64, fixed64)
+                narrow_out = [o.dtype for o in out64
+                              if np.dtype(o.dtype) != np.dtype(float64_twin(o.dtype))]
+                narrow = narrow_out + [d for d in self.inside
+                                       if np.dtype(d) != np.dtype(float64_twin(d))]
+                if narrow:
+                    eps = float(jnp.finfo(lowest_precision(narrow)).eps)
+                    source = f"float64 copy, which computes in {lowest_precision(narrow)}"
+                if narrow_out:
+                    like = lambda chain: out64 if "rev" not in chain else diff64
+                    cast = lambda leaves, spec: [np.asarray(v).astype(s.dtype)
+                                                 for v, s in zip(leaves, spec)]
+                    ad_args64 = (ad_args64[0], {
+                        level.key: cast(cotangents[level.key], like(level.chain))
+                        for level in levels})
+                    inner64 = {level.key: [
+                        cast(d, like(level.chain[:depth])) if mode == "rev" else d
+                        for depth, (mode, d) in enumerate(zip(level.chain, inner64[level.key]))]
+                        for level in levels}
                 stats = self._oracle_runs(levels, plan, pairs, fixed64, inner64, points,
                                           directions, eps, cs, (diff64,) + ad_args64,
                                           base=base64)
+            except jax.errors.UnexpectedTracerError:
+                raise  # check() traces fn itself instead of its jaxpr
             except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
                 self.notes.append(
                     f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
@@ -408,8 +451,7 @@ class _Run:
             lambda: _programs.oracle_program(
                 base or self.base, levels, plan, eager=self.eager,
                 measure=self.low_precision, optional=optional))
-        merged = None
-        for attempt in range(RETRY_LADDERS + 1):
+        def evaluate(attempt: int):
             steps = {
                 k: np.stack([_differences.ladder(p[1], p[2],
                                                  start=attempt * _differences.LADDER_LEVELS)
@@ -421,16 +463,30 @@ class _Run:
                              for i, p in enumerate(v)]) for k, v in pairs.items()
             }
             used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in pairs}
-            result = {
+            return {
                 key: value if len(key) == 3 or key[1] == "cs" else [
                     _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
                                                  eps, moved[key[0]][used[key[0]]])
                     for v in value]
                 for key, value in raw.items()
-            }
+            }, used
+
+        merged = None
+        for attempt in range(RETRY_LADDERS + 1):
+            result, used = evaluate(attempt)
             merged = result if merged is None else _merge(merged, result)
             if not _unresolved(merged):
                 break
+        if attempt == 0:
+            # A ladder can settle on a stable wrong value: steps longer than the period of an
+            # oscillation (fresnel at x = 30) average it away and agree with each other. The
+            # next ladder down, run by the same compiled program, must agree within both
+            # error estimates. Where it does not, a third ladder decides: if the two of
+            # smaller steps agree, the steps have converged and the second is taken; if not,
+            # the estimates are noise and their gap is the oracle's error.
+            second = evaluate(1)[0]
+            if _apart(merged, second):
+                merged = _confirm(merged, second, evaluate(2)[0])
         root = self.levels[0].key
         if cs is not False and root in pairs and _poorly_resolved(merged[(root, "fd")]):
             self._add_complex_step(merged, pairs[root], used[root], fixed)
@@ -578,6 +634,54 @@ def _merge(old: dict, new: dict) -> dict:
     return out
 
 
+CONFIRM_SAFETY = 2.0
+
+
+def _gap_apart(a, b):
+    """|a - b| of two ladders' central estimates, and where it exceeds both error estimates."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(a["central"] - b["central"])
+        both = np.isfinite(gap) & np.isfinite(a["central_err"]) & np.isfinite(b["central_err"])
+        return gap, both & (gap > CONFIRM_SAFETY * (a["central_err"] + b["central_err"]))
+
+
+def _apart(first: dict, second: dict) -> bool:
+    return any(np.any(_gap_apart(a, b)[1])
+               for key, value in first.items() if len(key) != 3 and key[1] != "cs"
+               for a, b in zip(value, second[key]))
+
+
+def _confirm(first: dict, second: dict, third: dict) -> dict:
+    """``first``'s estimates, checked against two ladders of smaller steps (_oracle_runs)."""
+    out = {}
+    for key, value in first.items():
+        if len(key) == 3 or key[1] == "cs":
+            out[key] = value
+            continue
+        leaves = []
+        for a, b, c in zip(value, second[key], third[key]):
+            gap, apart = _gap_apart(a, b)
+            if not np.any(apart):
+                leaves.append(a)
+                continue
+            deeper_gap, deeper_apart = _gap_apart(b, c)
+            take = (apart & ~deeper_apart & np.isfinite(deeper_gap)
+                    & ~_unresolved_elements(b["central"], b["central_err"]))
+            noise = np.fmax(gap, np.where(np.isfinite(deeper_gap), deeper_gap, 0.0))
+            ready = {"center": a["center"],
+                     "central": np.where(take, b["central"], a["central"]),
+                     "central_err": np.where(take, b["central_err"], np.where(
+                         apart, np.fmax(a["central_err"], noise), a["central_err"]))}
+            group = lambda names, a=a, b=b, take=take: (
+                lambda: {name: np.where(take, b[name], a[name]) for name in names})
+            sides = group(_differences.SIDES)
+            later = {name: sides for name in _differences.SIDES}
+            later["second"] = group(("second",))
+            leaves.append(_differences.Summary(ready, later))
+        out[key] = leaves
+    return out
+
+
 def _poorly_resolved(leaves) -> bool:
     """Whether finite differences left some estimate missing or worse than 1e-6 relative."""
     for leaf in leaves:
@@ -666,7 +770,7 @@ class _LevelJudge:
         return [r for r in self.role_pairs if isinstance(r, tuple) and r[0] == kind]
 
     def precision(self, leaf: int | None):
-        dtypes = [x.dtype for x in self.run.diff]
+        dtypes = [x.dtype for x in self.run.diff] + self.run.inside
         if leaf is not None:
             dtypes.append(self.spec[leaf].dtype)
         else:
@@ -995,6 +1099,25 @@ class _LevelJudge:
                                       "differentiable here (the Cauchy-Riemann equations fail)")
             checks.append(check)
         return checks
+
+
+def _narrower_inside(jaxpr, dtypes) -> list:
+    """Float dtypes of fn's intermediate values that are less precise than all of ``dtypes``."""
+    widest = min(float(jnp.finfo(d).eps) for d in dtypes)
+    found, stack = set(), [jaxpr]
+    while stack:
+        current = stack.pop()
+        for eqn in current.eqns:
+            for var in eqn.outvars:
+                dtype = getattr(var.aval, "dtype", None)
+                if (dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
+                        and float(jnp.finfo(dtype).eps) > widest):
+                    found.add(np.dtype(dtype))
+            for value in eqn.params.values():
+                inner = getattr(value, "jaxpr", value)
+                if hasattr(inner, "eqns"):
+                    stack.append(inner)
+    return sorted(found, key=str)
 
 
 def _bound_of(run: _Run, level, piece: str, t, c) -> list | None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._report import FAILED, PASSED, Check
+from ._report import FAILED, PASSED, SKIPPED, Check
 
 LINEARITY_SCALE = -1024.0
 # The two evaluations round independently: each within the derivative's rounding budget.
@@ -25,6 +25,7 @@ SCALED_PIECES = {"jvp": "jvp_scaled", "vjp": "vjp_scaled"}
 JVP_PROPERTY, JVP_CHAIN = "jvp_is_linear_in_t", "JVP along -1024 t vs -1024 x JVP along t"
 VJP_PROPERTY, VJP_CHAIN = "vjp_is_linear_in_c", "VJP of -1024 c vs -1024 x VJP of c"
 ORACLE = "identity: linearity, no finite differences"
+OVERFLOWS = "not judged: the derivative or an intermediate overflows along the scaled direction"
 
 
 def scaled(leaves: list) -> list:
@@ -48,12 +49,16 @@ def jvp_linearity(jvp: Sequence, jvp_scaled: Sequence, paths: Sequence[str],
         budget = np.broadcast_to(LINEARITY_SAFETY * np.asarray(budget, np.float64), a.shape)
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             err = np.abs(got - a)
-            # |s| x |jvp(t)| past the largest finite value overflows for a linear rule too.
-            fits = np.isfinite(a * LINEARITY_SCALE) | ~np.isfinite(a)
-            fails = fits & np.isfinite(a) & ~((err <= budget) & np.isfinite(got))
+            # A value or an intermediate past the dtype's largest overflows along s t for a
+            # linear rule too (log'(1e-38) = 1e38 in float32): such elements are not judged.
+            fits = np.isfinite(a) & np.isfinite(got)
+            fails = fits & ~(err <= budget)
             ratio = np.where(budget > 0, err / budget, np.where(err > 0, np.inf, 0.0))
         if a.size == 0:
             checks.append(Check(JVP_PROPERTY, JVP_CHAIN, 1, PASSED, leaf, note="empty leaf"))
+            continue
+        if not np.any(fits):
+            checks.append(Check(JVP_PROPERTY, JVP_CHAIN, 1, SKIPPED, leaf, note=OVERFLOWS))
             continue
         scored = np.where(fits & np.isfinite(a), np.where(np.isnan(ratio), np.inf, ratio), -1)
         flat = int(np.argmax(scored))
@@ -75,9 +80,12 @@ def vjp_linearity(along: float, along_scaled: float, budget: float,
     'passed'
     """
     got, budget = along_scaled / LINEARITY_SCALE, LINEARITY_SAFETY * budget
-    err = abs(got - along) if np.isfinite(got) and np.isfinite(along) else float("inf")
+    leaf = "<vjp(s c) / s, t> vs <vjp(c), t>"
+    if not (np.isfinite(got) and np.isfinite(along)):
+        return Check(VJP_PROPERTY, VJP_CHAIN, 1, SKIPPED, leaf, note=OVERFLOWS)
+    err = abs(got - along)
     status = PASSED if err <= budget else FAILED
-    return Check(VJP_PROPERTY, VJP_CHAIN, 1, status, "<vjp(s c) / s, t> vs <vjp(c), t>", None,
+    return Check(VJP_PROPERTY, VJP_CHAIN, 1, status, leaf, None,
                  float(along), float(got), float(err), _relative(err, along), float(budget),
                  f"{LINEARITY_SAFETY:g} x ({budget_source})", ORACLE,
                  "the rule is not linear in its cotangent" if status == FAILED else "")

@@ -7,6 +7,7 @@ with Python control flow on values are checked eagerly (slowly) and at 5 draws.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -42,3 +43,46 @@ def test_second_order_grad_checks_of_a_one_element_output_shaped_1():
 
     args = (np.float32([0.5, 1.6256738, 2.0]), np.float32([-0.0]))
     assert harness.check(program, args, order=2).ok
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_custom_rule_with_an_integer_array_argument_is_checked(dtype):
+    """jax.scipy.special.expn is a custom_jvp whose n is a non-differentiable argument; given
+    as an array, its tracer escaped when check replayed fn's jaxpr (UnexpectedTracerError), so
+    check now traces fn itself for such functions. (Its second derivative raises inside JAX,
+    jax-ml/jax#20889: a rule that closes over a traced nondiff argument.)"""
+    from jax.scipy.special import expn
+
+    x = np.asarray([0.5, 1.5, 2.5], dtype=dtype)
+    for n in (np.int32([1, 2, 3]), np.int32(2)):
+        report = harness.check(expn, (n, x))
+        assert report.ok and report.verdict == "passed", report
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, y: jax.lax.dot(x, y, preferred_element_type=jnp.float32),
+    lambda x, y: jnp.sin(jax.lax.dot(x, y, preferred_element_type=jnp.float32)),
+    lambda x, y: jnp.tanh(x.astype(jnp.float32)) * y,
+], ids=["dot-float32-out", "sin-of-dot-float32", "float32-inside"])
+def test_a_function_that_computes_in_float32_on_float64_inputs_is_judged_at_float32(fn):
+    """A function that pins float32 inside (preferred_element_type, a layer with dtype=float32)
+    on float64 inputs: its float64 copy returns float32, so its cotangents are float32 (the copy
+    used to fail, and the oracle fell back to the inputs' dtypes, claiming an error a million
+    times too small), and every budget is float32's."""
+    x = np.asarray([[0.5, 1.5, -0.3], [1.0, 2.0, 0.7]])
+    y = np.asarray([2.0, -1.0, 0.25])
+    report = harness.check(fn, (x, y), order=2)
+    assert report.verdict == "passed", report
+    assert not any("float64 copy of fn failed" in note for note in report.notes), report.notes
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("x0", [29.3, 30.0, 31.7])
+def test_fresnel_far_out_where_the_first_ladder_is_longer_than_its_period(x0, dtype):
+    """S'(x) = sin(pi x^2 / 2) oscillates with period about 2 / x: at x = 31.7 the first
+    ladder's steps (0.67 down to 0.0013) settle on -0.014 with an error estimate of 5e-7, where
+    the derivative is 0.985 (mpmath). The next ladder down disagrees, and is taken."""
+    from jax.scipy.special import fresnel
+
+    report = harness.check(lambda x: fresnel(x)[0], (np.asarray([x0, 1.0], dtype=dtype),))
+    assert report.verdict == "passed", report

@@ -1,0 +1,55 @@
+"""The running-error bound of a float32 program covers its rounding, measured against the same
+program in float64, and does not grow with an error in a rule."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from harness._running_error import program_bound
+
+PROGRAMS = {
+    "tanh-jvp": lambda x, t: jax.jvp(jnp.tanh, (x,), (t,))[1],
+    "logistic-loss-grad": lambda x, t: jax.grad(
+        lambda v: jnp.sum(jax.nn.softplus(v) - v * t))(x),
+    "softmax-vjp": lambda x, t: jax.vjp(jax.nn.softmax, x)[1](t)[0],
+    "matmul-chain": lambda x, t: jnp.tanh(jnp.outer(x, t) @ jnp.outer(t, x)) @ x,
+    "exp-sum": lambda x, t: jnp.sum(jnp.exp(x) * t) - jnp.prod(jnp.cos(x)),
+    "sqrt-div": lambda x, t: jnp.sqrt(x * x + 1.0) / (1.0 + jnp.abs(t)),
+    "cumsum-max": lambda x, t: jnp.cumsum(x * t) + jnp.maximum(x, t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_the_bound_covers_the_rounding_of_float32_programs(name):
+    fn = PROGRAMS[name]
+    rng = np.random.default_rng(0)
+    for scale in (1.0, 8.0):
+        x = (scale * rng.standard_normal(6)).astype(np.float32)
+        t = rng.standard_normal(6).astype(np.float32)
+        bound = np.asarray(program_bound(fn, [x, t])[0], np.float64)
+        with jax.enable_x64(True):
+            exact = np.asarray(fn(x.astype(np.float64), t.astype(np.float64)))
+        error = np.abs(np.asarray(fn(x, t), np.float64) - exact)
+        assert np.all(error <= bound), (name, scale, error, bound)
+        assert np.all(bound <= 1e-4 * (np.abs(exact) + np.max(np.abs(exact)))), (name, bound)
+
+
+def test_the_bound_of_a_wrong_rule_is_the_bound_of_its_program_not_of_its_error():
+    @jax.custom_jvp
+    def tanh_1pct(x):
+        return jnp.tanh(x)
+
+    tanh_1pct.defjvp(lambda p, t: (jnp.tanh(p[0]), 1.01 * (1 - jnp.tanh(p[0]) ** 2) * t[0]))
+    x, t = np.float32([0.5, 2.0]), np.float32([1.0, -0.5])
+    jvp = lambda x, t: jax.jvp(tanh_1pct, (x,), (t,))[1]
+    bound = np.asarray(program_bound(jvp, [x, t])[0])
+    assert np.all(bound < 1e-3 * np.abs(np.asarray(jvp(x, t))))  # a tenth of the 1% error
+
+
+def test_a_program_with_an_operation_without_a_rule_has_no_bound():
+    a = np.eye(3, dtype=np.float32) + 0.1
+    assert program_bound(lambda b: jnp.linalg.solve(a, b), [np.ones(3, np.float32)]) is None
+    assert program_bound(lambda z: z * z, [np.complex64([1 + 1j])]) is None
