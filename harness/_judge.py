@@ -134,6 +134,7 @@ class Rounding:
     measured: np.ndarray | float = 0.0  # |AD in the caller's dtype - AD in the float64 copy|
     inherited: np.ndarray | float = 0.0  # relative rounding of the values this level derives
     oracle_floor: float = ORACLE_RELATIVE_FLOOR
+    measured_source: str = "|AD - AD in float64 copy| {:.2e} (measured rounding of this derivative)"
 
     @property
     def amount(self) -> np.ndarray:
@@ -160,8 +161,8 @@ class Rounding:
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")
         if np.any(self.measured):
-            text += (f" + {MEASURED_SAFETY:g} x |AD - AD in float64 copy| "
-                     f"{pick(self.measured):.2e} (measured rounding of this derivative)")
+            text += (f" + {MEASURED_SAFETY:g} x "
+                     + self.measured_source.format(pick(self.measured)))
         if self.absolute:
             text += f" + atol {self.absolute:.2e}"
         return text
