@@ -10,7 +10,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _differences, _directions, _judge, _linearity, _programs, _running_error
+from . import (
+    _differences,
+    _directions,
+    _judge,
+    _ladders,
+    _linearity,
+    _programs,
+    _running_error,
+)
 from ._arguments import (
     flatten_arguments,
     float64_twin,
@@ -190,6 +198,20 @@ def _error_report(error: BaseException, arguments, report: dict) -> Report:
                   cause=error, **report)
 
 
+SHOWN_ELEMENTS = 5
+
+
+def _not_finite_elements(path: str, value: np.ndarray) -> str:
+    """Which elements of one output leaf are nan or inf, e.g. "out at [2], [4] is nan"."""
+    where = np.argwhere(~np.isfinite(value))
+    if value.ndim == 0:
+        return f"{path} is {value}"
+    shown = ", ".join(str(list(map(int, i))) for i in where[:SHOWN_ELEMENTS])
+    more = f" and {len(where) - SHOWN_ELEMENTS} more" if len(where) > SHOWN_ELEMENTS else ""
+    kinds = sorted({"nan" if np.isnan(value[tuple(i)]) else "inf" for i in where})
+    return f"{path} at {shown}{more} is {' or '.join(kinds)}"
+
+
 def _output_leaves(out: Any) -> tuple[list, list[str]]:
     pairs, _ = jax.tree_util.tree_flatten_with_path(out)
     leaves = [leaf if isinstance(leaf, jax.ShapeDtypeStruct) else jnp.asarray(leaf)
@@ -236,7 +258,7 @@ class _Run:
         self.eager = eager
         # Narrower float dtypes fn computes in (preferred_element_type=float32 on float64
         # inputs): no derivative through them is finer than their precision.
-        self.inside = [] if closed is None else _narrower_inside(
+        self.inside = [] if closed is None else _running_error.narrower_dtypes(
             closed.jaxpr, [x.dtype for x in diff] + [o.dtype for o in out_leaves])
         self.low_precision = any(
             np.dtype(float64_twin(d)) != np.dtype(d)
@@ -366,7 +388,8 @@ class _Run:
                         basis = [np.zeros_like(v) for v in x64]
                         basis[j].reshape(-1)[k] = unit
                         directions.append((("basis", j, k, unit), basis))
-        return [(role, x64, part) for role, t in directions for part in _split_by_scale(x64, t)]
+        return [(role, x64, part) for role, t in directions
+                for part in _ladders.split_by_scale(x64, t)]
 
     def run_oracle(self, inner, tangents, cotangents, levels, plan):
         pairs = {level.key: self.oracle_pairs(level, tangents[level.key]) for level in levels}
@@ -471,8 +494,8 @@ class _Run:
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
             result, used = evaluate(attempt)
-            merged = result if merged is None else _merge(merged, result)
-            if not _unresolved(merged):
+            merged = result if merged is None else _ladders.merge(merged, result)
+            if not _ladders.unresolved(merged):
                 break
         if attempt == 0:
             # A ladder can settle on a stable wrong value: steps longer than the period of an
@@ -482,10 +505,10 @@ class _Run:
             # smaller steps agree, the steps have converged and the second is taken; if not,
             # the estimates are noise and their gap is the oracle's error.
             second = evaluate(1)[0]
-            if _apart(merged, second):
-                merged = _confirm(merged, second, evaluate(2)[0])
+            if _ladders.apart(merged, second):
+                merged = _ladders.confirm(merged, second, evaluate(2)[0])
         root = self.levels[0].key
-        if cs is not False and root in pairs and _poorly_resolved(merged[(root, "fd")]):
+        if cs is not False and root in pairs and _ladders.poorly_resolved(merged[(root, "fd")]):
             self._add_complex_step(merged, pairs[root], used[root], fixed)
         return merged
 
@@ -517,10 +540,11 @@ class _Run:
         values = next((ad[(root, p)]["y"] for p in ("jvp", "vjp") if (root, p) in ad), None)
         if values is None:
             values = [leaf["center"][0] for leaf in stats[(root, "fd")]]
-        bad = [path for path, v in zip(self.out_paths, values)
+        bad = [_not_finite_elements(path, np.asarray(v)) for path, v in zip(self.out_paths, values)
                if not np.all(np.isfinite(np.asarray(v)))]
         if bad:
-            raise _NotFinite(f"fn is not finite here ({', '.join(bad)} has nan or inf)")
+            raise _NotFinite(f"fn is not finite here ({'; '.join(bad)}); check a point inside "
+                             "its domain")
 
     # ---- verdicts --------------------------------------------------------------------------
 
@@ -572,135 +596,6 @@ def _problem_check(prop: str, chain: str, order: int, piece: str, error: BaseExc
     return Check(prop, chain, order, FAILED, note=f"computing the {piece.upper()} raised {text}")
 
 
-SCALE_DECADES = 4
-
-
-def _split_by_scale(x: list, t: list) -> list[list]:
-    """``t`` split into parts whose elements of x are within 10^4 of each other in size.
-
-    One step along a direction cannot suit x = 1 and x = 1e13 at once (the large element does
-    not move by less than its float spacing), so each part gets its own ladder and the
-    directional derivatives, linear in t, are added up.
-    """
-    classes = [np.floor(np.log10(np.maximum(np.abs(v), 1.0)) / SCALE_DECADES) for v in x]
-    present = sorted({float(c) for cls, d in zip(classes, t) for c in
-                      np.unique(cls[np.asarray(d) != 0])})
-    if len(present) <= 1:
-        return [t]
-    return [[np.where(cls == c, d, 0) for cls, d in zip(classes, t)] for c in present]
-
-
-UNRESOLVED_RELATIVE = 1e-3
-
-
-def _unresolved_elements(value: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """Estimates that are missing, or whose error is over 0.1% of the largest in the leaf."""
-    scale = np.max(np.abs(np.where(np.isfinite(value), value, 0)), initial=0.0)
-    return ~np.isfinite(value) | ~np.isfinite(err) | (err > UNRESOLVED_RELATIVE * scale)
-
-
-def _merge(old: dict, new: dict) -> dict:
-    """Take a smaller ladder's estimates only where the larger one left them unresolved.
-
-    Smaller steps are not better where the larger ones already worked: their rounding error
-    is estimated from the function's values, which near a zero of the function understate it.
-    """
-    out = {}
-    for key, value in old.items():
-        if len(key) == 3 or key[1] == "cs":
-            out[key] = value
-            continue
-        leaves = []
-        for a, b in zip(value, new[key]):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                improves = (b["central_err"] / np.abs(b["central"])
-                            < a["central_err"] / np.abs(a["central"]))
-            usable = np.isfinite(b["central"]) & np.isfinite(b["central_err"])
-            take = (_unresolved_elements(a["central"], a["central_err"]) & usable
-                    & (~np.isfinite(a["central"]) | ~np.isfinite(a["central_err"]) | improves))
-            ready = {"center": a["center"],
-                     "central": np.where(take, b["central"], a["central"]),
-                     "central_err": np.where(take, b["central_err"], a["central_err"])}
-            group = lambda names, a=a, b=b, take=take: (
-                lambda: {name: np.where(take, b[name], a[name]) for name in names})
-            sides = group(_differences.SIDES)
-            later = {name: sides for name in _differences.SIDES}
-            later["second"] = group(("second",))
-            leaves.append(_differences.Summary(ready, later))
-        out[key] = leaves
-    return out
-
-
-CONFIRM_SAFETY = 2.0
-
-
-def _gap_apart(a, b):
-    """|a - b| of two ladders' central estimates, and where it exceeds both error estimates."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.abs(a["central"] - b["central"])
-        both = np.isfinite(gap) & np.isfinite(a["central_err"]) & np.isfinite(b["central_err"])
-        return gap, both & (gap > CONFIRM_SAFETY * (a["central_err"] + b["central_err"]))
-
-
-def _apart(first: dict, second: dict) -> bool:
-    return any(np.any(_gap_apart(a, b)[1])
-               for key, value in first.items() if len(key) != 3 and key[1] != "cs"
-               for a, b in zip(value, second[key]))
-
-
-def _confirm(first: dict, second: dict, third: dict) -> dict:
-    """``first``'s estimates, checked against two ladders of smaller steps (_oracle_runs)."""
-    out = {}
-    for key, value in first.items():
-        if len(key) == 3 or key[1] == "cs":
-            out[key] = value
-            continue
-        leaves = []
-        for a, b, c in zip(value, second[key], third[key]):
-            gap, apart = _gap_apart(a, b)
-            if not np.any(apart):
-                leaves.append(a)
-                continue
-            deeper_gap, deeper_apart = _gap_apart(b, c)
-            take = (apart & ~deeper_apart & np.isfinite(deeper_gap)
-                    & ~_unresolved_elements(b["central"], b["central_err"]))
-            noise = np.fmax(gap, np.where(np.isfinite(deeper_gap), deeper_gap, 0.0))
-            ready = {"center": a["center"],
-                     "central": np.where(take, b["central"], a["central"]),
-                     "central_err": np.where(take, b["central_err"], np.where(
-                         apart, np.fmax(a["central_err"], noise), a["central_err"]))}
-            group = lambda names, a=a, b=b, take=take: (
-                lambda: {name: np.where(take, b[name], a[name]) for name in names})
-            sides = group(_differences.SIDES)
-            later = {name: sides for name in _differences.SIDES}
-            later["second"] = group(("second",))
-            leaves.append(_differences.Summary(ready, later))
-        out[key] = leaves
-    return out
-
-
-def _poorly_resolved(leaves) -> bool:
-    """Whether finite differences left some estimate missing or worse than 1e-6 relative."""
-    for leaf in leaves:
-        value, err = leaf["central"], leaf["central_err"]
-        with np.errstate(invalid="ignore"):
-            weak = ~np.isfinite(value) | ~np.isfinite(err) | (err > 1e-6 * np.abs(value))
-        if np.any(weak):
-            return True
-    return False
-
-
-def _unresolved(stats: dict) -> bool:
-    for key, leaves in stats.items():
-        if len(key) == 3 or key[1] == "cs":
-            continue
-        for leaf in leaves:
-            missing = _unresolved_elements(leaf["central"], leaf["central_err"])
-            if np.any(missing & np.isfinite(leaf["center"])):
-                return True
-    return False
-
-
 class _LevelJudge:
     """Every check of one level, from its AD results and oracle estimates."""
 
@@ -729,8 +624,10 @@ class _LevelJudge:
     def bound(self, piece: str) -> list | None:
         """The running-error bound of the AD program of ``piece`` in the caller's dtypes."""
         if piece not in self._bounds:
-            self._bounds[piece] = None if self.run.eager else _bound_of(
-                self.run, self.level, piece, self.t, self.c)
+            run = self.run
+            self._bounds[piece] = None if run.eager else _running_error.piece_bound(
+                run.base, self.level, piece, run.diff, run.fixed, run.inner[self.level.key],
+                self.t, self.c, key=run.key)
             if self._bounds[piece] is None:
                 self.run.notes.append(
                     f"the rounding of the {self.level.label(piece.upper())} program in "
@@ -757,7 +654,7 @@ class _LevelJudge:
         return 0.0 if difference is None else difference
 
     def estimate(self, leaf: int, role) -> _judge.Estimate:
-        """The oracle along one direction: the sum over its parts (see ``_split_by_scale``)."""
+        """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
         parts = [_judge.estimate(self.fd[leaf], cs, p, source=self.source,
                                  complex_step=self.run.complex_step_size())
@@ -1101,44 +998,6 @@ class _LevelJudge:
                                       "differentiable here (the Cauchy-Riemann equations fail)")
             checks.append(check)
         return checks
-
-
-def _narrower_inside(jaxpr, dtypes) -> list:
-    """Float dtypes of fn's intermediate values that are less precise than all of ``dtypes``."""
-    widest = min(float(jnp.finfo(d).eps) for d in dtypes)
-    found, stack = set(), [jaxpr]
-    while stack:
-        current = stack.pop()
-        for eqn in current.eqns:
-            for var in eqn.outvars:
-                dtype = getattr(var.aval, "dtype", None)
-                if (dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
-                        and float(jnp.finfo(dtype).eps) > widest):
-                    found.add(np.dtype(dtype))
-            for value in eqn.params.values():
-                inner = getattr(value, "jaxpr", value)
-                if hasattr(inner, "eqns"):
-                    stack.append(inner)
-    return sorted(found, key=str)
-
-
-def _bound_of(run: _Run, level, piece: str, t, c) -> list | None:
-    """The running-error bound of one AD piece of a level, compiled once per shapes."""
-    h_of = lambda fixed, inner: _programs.level_function(run.base, level, fixed, inner)
-    pieces = {
-        "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
-        "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
-        "grad": lambda xs, fixed, inner, t, c: jax.grad(
-            lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
-    }
-    program = _programs.PROGRAMS.get(
-        None if run.key is None else ("bound", piece, level.key) + run.key,
-        lambda: _programs.compiled(lambda *a: _running_error.program_bound(pieces[piece], a)))
-    try:
-        bounds = program(run.diff, run.fixed, run.inner[level.key], t, c)
-    except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
-        return None
-    return None if bounds is None else jax.device_get(bounds)
 
 
 def _replace_note(check: Check, note: str) -> Check:

@@ -28,6 +28,8 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
+from . import _programs
+
 # Library functions: XLA's float32 approximations are within a few ulps.
 FUNCTION_ULPS = 4.0
 _EXACT_ELEMENTWISE = frozenset("neg abs sign floor ceil round max min clamp select_n copy "
@@ -216,3 +218,45 @@ def program_bound(fn: Callable, args: Sequence) -> list | None:
     except (Unsupported, TypeError, ValueError, NotImplementedError, KeyError):
         return None
     return [jnp.zeros(jnp.shape(v)) if b is None else jnp.asarray(b) for v, b in outs]
+
+
+def narrower_dtypes(jaxpr, dtypes) -> list:
+    """Float dtypes of a jaxpr's intermediate values less precise than every one of ``dtypes``
+    (a float32 ``preferred_element_type`` in a float64 function)."""
+    widest = min(float(jnp.finfo(d).eps) for d in dtypes)
+    found, stack = set(), [jaxpr]
+    while stack:
+        current = stack.pop()
+        for eqn in current.eqns:
+            for var in eqn.outvars:
+                dtype = getattr(var.aval, "dtype", None)
+                if (dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
+                        and float(jnp.finfo(dtype).eps) > widest):
+                    found.add(np.dtype(dtype))
+            for value in eqn.params.values():
+                inner = getattr(value, "jaxpr", value)
+                if hasattr(inner, "eqns"):
+                    stack.append(inner)
+    return sorted(found, key=str)
+
+
+def piece_bound(base: Callable, level, piece: str, diff, fixed, inner, t, c, *,
+                key) -> list | None:
+    """The bound of one AD piece ("jvp", "vjp" or "grad") of a level of ``harness.check``,
+    compiled once per (key, level, piece) and shapes; None where there is none."""
+
+    h_of = lambda fixed, inner: _programs.level_function(base, level, fixed, inner)
+    pieces = {
+        "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
+        "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
+        "grad": lambda xs, fixed, inner, t, c: jax.grad(
+            lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
+    }
+    program = _programs.PROGRAMS.get(
+        None if key is None else ("bound", piece, level.key) + key,
+        lambda: _programs.compiled(lambda *a: program_bound(pieces[piece], a)))
+    try:
+        bounds = program(diff, fixed, inner, t, c)
+    except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
+        return None
+    return None if bounds is None else jax.device_get(bounds)

@@ -1,0 +1,132 @@
+"""Estimates from several ladders of steps, combined: split by scale, merged where one ladder
+left an element unresolved, and confirmed by ladders of smaller steps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _differences
+
+SCALE_DECADES = 4
+
+
+def split_by_scale(x: list, t: list) -> list[list]:
+    """``t`` split into parts whose elements of x are within 10^4 of each other in size.
+
+    One step along a direction cannot suit x = 1 and x = 1e13 at once (the large element does
+    not move by less than its float spacing), so each part gets its own ladder and the
+    directional derivatives, linear in t, are added up.
+    """
+    classes = [np.floor(np.log10(np.maximum(np.abs(v), 1.0)) / SCALE_DECADES) for v in x]
+    present = sorted({float(c) for cls, d in zip(classes, t) for c in
+                      np.unique(cls[np.asarray(d) != 0])})
+    if len(present) <= 1:
+        return [t]
+    return [[np.where(cls == c, d, 0) for cls, d in zip(classes, t)] for c in present]
+
+
+UNRESOLVED_RELATIVE = 1e-3
+
+
+def unresolved_elements(value: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """Estimates that are missing, or whose error is over 0.1% of the largest in the leaf."""
+    scale = np.max(np.abs(np.where(np.isfinite(value), value, 0)), initial=0.0)
+    return ~np.isfinite(value) | ~np.isfinite(err) | (err > UNRESOLVED_RELATIVE * scale)
+
+
+def merge(old: dict, new: dict) -> dict:
+    """Take a smaller ladder's estimates only where the larger one left them unresolved.
+
+    Smaller steps are not better where the larger ones already worked: their rounding error
+    is estimated from the function's values, which near a zero of the function understate it.
+    """
+    out = {}
+    for key, value in old.items():
+        if len(key) == 3 or key[1] == "cs":
+            out[key] = value
+            continue
+        leaves = []
+        for a, b in zip(value, new[key]):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                improves = (b["central_err"] / np.abs(b["central"])
+                            < a["central_err"] / np.abs(a["central"]))
+            usable = np.isfinite(b["central"]) & np.isfinite(b["central_err"])
+            take = (unresolved_elements(a["central"], a["central_err"]) & usable
+                    & (~np.isfinite(a["central"]) | ~np.isfinite(a["central_err"]) | improves))
+            leaves.append(_taking(a, b, take, np.where(take, b["central_err"],
+                                                      a["central_err"])))
+        out[key] = leaves
+    return out
+
+
+def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Summary:
+    """Summary ``a`` with ``b``'s estimates where ``take``, and the error estimates given."""
+    ready = {"center": a["center"], "central": np.where(take, b["central"], a["central"]),
+             "central_err": central_err}
+    group = lambda names: (lambda: {name: np.where(take, b[name], a[name]) for name in names})
+    sides = group(_differences.SIDES)
+    later = {name: sides for name in _differences.SIDES}
+    later["second"] = group(("second",))
+    return _differences.Summary(ready, later)
+
+
+CONFIRM_SAFETY = 2.0
+
+
+def _gap_apart(a, b):
+    """|a - b| of two ladders' central estimates, and where it exceeds both error estimates."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.abs(a["central"] - b["central"])
+        both = np.isfinite(gap) & np.isfinite(a["central_err"]) & np.isfinite(b["central_err"])
+        return gap, both & (gap > CONFIRM_SAFETY * (a["central_err"] + b["central_err"]))
+
+
+def apart(first: dict, second: dict) -> bool:
+    return any(np.any(_gap_apart(a, b)[1])
+               for key, value in first.items() if len(key) != 3 and key[1] != "cs"
+               for a, b in zip(value, second[key]))
+
+
+def confirm(first: dict, second: dict, third: dict) -> dict:
+    """``first``'s estimates, checked against two ladders of smaller steps (_oracle_runs)."""
+    out = {}
+    for key, value in first.items():
+        if len(key) == 3 or key[1] == "cs":
+            out[key] = value
+            continue
+        leaves = []
+        for a, b, c in zip(value, second[key], third[key]):
+            gap, apart = _gap_apart(a, b)
+            if not np.any(apart):
+                leaves.append(a)
+                continue
+            deeper_gap, deeper_apart = _gap_apart(b, c)
+            take = (apart & ~deeper_apart & np.isfinite(deeper_gap)
+                    & ~unresolved_elements(b["central"], b["central_err"]))
+            noise = np.fmax(gap, np.where(np.isfinite(deeper_gap), deeper_gap, 0.0))
+            leaves.append(_taking(a, b, take, np.where(take, b["central_err"], np.where(
+                apart, np.fmax(a["central_err"], noise), a["central_err"]))))
+        out[key] = leaves
+    return out
+
+
+def poorly_resolved(leaves) -> bool:
+    """Whether finite differences left some estimate missing or worse than 1e-6 relative."""
+    for leaf in leaves:
+        value, err = leaf["central"], leaf["central_err"]
+        with np.errstate(invalid="ignore"):
+            weak = ~np.isfinite(value) | ~np.isfinite(err) | (err > 1e-6 * np.abs(value))
+        if np.any(weak):
+            return True
+    return False
+
+
+def unresolved(stats: dict) -> bool:
+    for key, leaves in stats.items():
+        if len(key) == 3 or key[1] == "cs":
+            continue
+        for leaf in leaves:
+            missing = unresolved_elements(leaf["central"], leaf["central_err"])
+            if np.any(missing & np.isfinite(leaf["center"])):
+                return True
+    return False
