@@ -110,3 +110,27 @@ def test_search_checks_higher_orders(order):
 def test_search_passes_a_polynomial_whose_derivative_vanishes_at_zero():
     report = harness.search(lambda x: x**5, arrays("float64", (3,)), max_examples=20)
     assert report.ok, str(report)
+
+
+def test_search_over_a_natural_domain_finds_a_wrong_series_branch_for_small_arguments():
+    """sinc(x) = sin(x) / x, with a rule whose Maclaurin branch for 2e-5 < |x| < 1e-3 is twice
+    too large: only draws in those decades show it."""
+
+    @jax.custom_jvp
+    def sinc(x):
+        return jnp.where(x == 0, 1.0, jnp.sin(x) / jnp.where(x == 0, 1.0, x))
+
+    @sinc.defjvp
+    def _rule(primals, tangents):
+        (x,), (t,) = primals, tangents
+        safe = jnp.where(x == 0, 1.0, x)
+        exact = (jnp.cos(safe) * safe - jnp.sin(safe)) / safe**2
+        series = -2.0 * x / 3.0  # the Maclaurin derivative is -x / 3
+        small = (jnp.abs(x) > 2e-5) & (jnp.abs(x) < 1e-3)
+        return sinc(x), jnp.where(small, series, jnp.where(x == 0, 0.0, exact)) * t
+
+    report = harness.search(sinc, arrays("float64", (3,), min_value=-5.0, max_value=5.0),
+                            max_examples=100)
+    assert not report.ok, report
+    x = np.abs(report.args[0])
+    assert ((x > 2e-5) & (x < 1e-3)).any(), report.args

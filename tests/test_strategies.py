@@ -171,6 +171,17 @@ def test_special_value_classes_are_reached(dtype):
                                & (np.abs(values(a)) % 0.5 != 0)).any())
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_decade_below_one_is_reached_in_a_natural_domain(dtype):
+    """A series branch for small arguments hands over somewhere in 1e-8 < |x| < 1 (2e-5 to 1e-3
+    for a float32 one): draws over [-5, 5] must land in every decade there."""
+    strategy = arrays(dtype, (3,), min_value=-5.0, max_value=5.0)
+    for k in range(1, 9):
+        reach(strategy, lambda a, k=k: ((np.abs(a) >= 10.0 ** -k)
+                                        & (np.abs(a) < 10.0 ** -(k - 1))).any())
+    reach(strategy, lambda a: ((np.abs(a) > 2e-5) & (np.abs(a) < 1e-3)).any())
+
+
 def test_float16_special_values_are_reached():
     strategy = arrays("float16", (4,))
     tiny = float(np.finfo(np.float16).tiny)

@@ -11,6 +11,9 @@ zero      1       ``0.0`` (and ``-0.0`` when negatives are allowed)
 small     4       ±1, ±2, ±3 and the half-integers ±0.5, ±1.5, ±2.5
 tiny      2       ``m * 10**-e``, ``m`` in [1, 10), ``e`` in 9..30, so
                   1e-30 <= |x| < 1e-8 (float16: ``e`` in 4..5)
+decade    2       ``m * 10**-e``, ``e`` in 1..8, so 1e-8 <= |x| < 1: every decade
+                  between the tiny and the ordinary values, where a series branch
+                  for small arguments hands over (float16: ``e`` in 1..3)
 bound     3       each given bound, its inward neighbour in the dtype and the
                   points ``1e-6`` and ``1e-3`` (relative) inside it
 large     2       ``m * 10**e``, ``m`` in [1, 10), ``e`` in 4..14 (bfloat16:
@@ -80,6 +83,8 @@ _CAPS = {np.dtype(np.float16): 1e4, _BFLOAT16: 1e6,
 # Exponent ranges (inclusive) for the "tiny" (10**-e) and "large" (10**e) classes.
 _TINY_EXPONENTS = {np.dtype(np.float16): (4, 5)}
 _DEFAULT_TINY_EXPONENTS = (9, 30)
+_DECADE_EXPONENTS = {np.dtype(np.float16): (1, 3)}
+_DEFAULT_DECADE_EXPONENTS = (1, 8)
 _LARGE_EXPONENTS = {np.dtype(np.float16): (2, 3), _BFLOAT16: (4, 5)}
 _DEFAULT_LARGE_EXPONENTS = (4, 14)
 
@@ -88,6 +93,7 @@ _ORDINARY_MAGNITUDE = 10.0
 
 _W_ZERO, _W_SMALL, _W_TINY, _W_BOUND, _W_LARGE, _W_ORDINARY, _W_WIDE, _W_TIE = (
     1, 4, 2, 3, 2, 5, 2, 2)
+_W_DECADE = 2
 _W_INT_WIDE = 4
 
 # Largest array drawn element by element (see the module docstring).
@@ -105,10 +111,10 @@ def arrays(
     """Strategy for numpy arrays biased towards the values derivative bugs hide behind.
 
     Elements mix exact zeros, small integers and half-integers, tiny and large
-    magnitudes, the bounds and points just inside them, ordinary values, and
-    repeats of other elements (ties); failures shrink towards zeros and small
-    integers. Values are always finite, exactly representable in ``dtype`` and
-    inside the bounds.
+    magnitudes, every decade between them, the bounds and points just
+    inside them, ordinary values, and repeats of other elements (ties);
+    failures shrink towards zeros and small integers. Values are always
+    finite, exactly representable in ``dtype`` and inside the bounds.
 
     Args:
         dtype: a float (float16, bfloat16, float32, float64), complex
@@ -443,6 +449,11 @@ class _FloatDomain:
             tiny = st.builds(lambda s, m, e: fit(s * m * 10.0 ** -e),
                              signs, mantissa, st.integers(t_lo, t_hi))
             choices.append((tiny, _W_TINY))
+        d_lo, d_hi = _DECADE_EXPONENTS.get(dt, _DEFAULT_DECADE_EXPONENTS)
+        if lo < 0.1 and hi > -0.1 and not lo == hi == 0:
+            decade = st.builds(lambda s, m, e: fit(s * m * 10.0 ** -e),
+                               signs, mantissa, st.integers(d_lo, d_hi))
+            choices.append((decade, _W_DECADE))
 
         near = []
         for given, bound, inward in ((self.given_lo, lo, math.inf), (self.given_hi, hi, -math.inf)):
