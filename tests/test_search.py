@@ -113,24 +113,21 @@ def test_search_passes_a_polynomial_whose_derivative_vanishes_at_zero():
 
 
 def test_search_over_a_natural_domain_finds_a_wrong_series_branch_for_small_arguments():
-    """sinc(x) = sin(x) / x, with a rule whose Maclaurin branch for 2e-5 < |x| < 1e-3 is twice
-    too large: only draws in those decades show it."""
+    """A rule whose small-argument branch, used on 2e-5 < |x| < 1e-3, is 0.1% too large (a
+    mis-set series coefficient): only draws in those decades show it."""
 
     @jax.custom_jvp
-    def sinc(x):
-        return jnp.where(x == 0, 1.0, jnp.sin(x) / jnp.where(x == 0, 1.0, x))
+    def sine(x):
+        return jnp.sin(x)
 
-    @sinc.defjvp
+    @sine.defjvp
     def _rule(primals, tangents):
         (x,), (t,) = primals, tangents
-        safe = jnp.where(x == 0, 1.0, x)
-        exact = (jnp.cos(safe) * safe - jnp.sin(safe)) / safe**2
-        series = -2.0 * x / 3.0  # the Maclaurin derivative is -x / 3
-        small = (jnp.abs(x) > 2e-5) & (jnp.abs(x) < 1e-3)
-        return sinc(x), jnp.where(small, series, jnp.where(x == 0, 0.0, exact)) * t
+        band = (jnp.abs(x) > 2e-5) & (jnp.abs(x) < 1e-3)
+        return jnp.sin(x), jnp.cos(x) * jnp.where(band, 1.001, 1.0) * t
 
-    report = harness.search(sinc, arrays("float64", (3,), min_value=-5.0, max_value=5.0),
-                            max_examples=100)
+    report = harness.search(sine, arrays("float64", (3,), min_value=-5.0, max_value=5.0),
+                            max_examples=300)
     assert not report.ok, report
     x = np.abs(report.args[0])
     assert ((x > 2e-5) & (x < 1e-3)).any(), report.args
