@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._judge import _item, _relative
 from ._report import FAILED, PASSED, SKIPPED, Check
 
 LINEARITY_SCALE = -1024.0
@@ -90,14 +91,3 @@ def vjp_linearity(along: float, along_scaled: float, budget: float,
                  f"{LINEARITY_SAFETY:g} x ({budget_source})", ORACLE,
                  "the rule is not linear in its cotangent" if status == FAILED else "")
 
-
-def _item(value):
-    value = np.asarray(value)
-    return complex(value) if np.iscomplexobj(value) else float(value)
-
-
-def _relative(err: float, expected) -> float:
-    scale = abs(complex(expected))
-    if scale == 0:
-        return float("inf") if err > 0 else 0.0
-    return float(err) / scale
