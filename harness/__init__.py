@@ -16,6 +16,7 @@ from harness._errors import UndefinedPoint as UndefinedPoint
 from harness._report import Check as Check
 from harness._report import Report as Report
 from harness._search import search as search
+from harness._structure import on_structure as on_structure
 
 __all__ = [
     "Check",
@@ -27,6 +28,7 @@ __all__ = [
     "Report",
     "UndefinedPoint",
     "check",
+    "on_structure",
     "search",
     "strategies",
 ]

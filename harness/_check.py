@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from . import (
     _linearity,
     _programs,
     _running_error,
+    _structure,
 )
 from ._arguments import (
     flatten_arguments,
@@ -60,6 +62,7 @@ def check(
     rtol: float | dict | None = None,
     atol: float | dict | None = None,
     seed: int = 0,
+    tangents: dict | Sequence | None = None,
 ) -> Report:
     """Check every derivative of ``fn`` at ``args`` up to ``order`` against independent oracles.
 
@@ -76,6 +79,10 @@ def check(
         holomorphic: also check complex differentiability and ``grad(..., holomorphic=True)``.
         rtol, atol: replace the rounding part of the budget; a number, or a dict per dtype.
         seed: the seed of the random directions.
+        tangents: for functions defined on structured matrices (cholesky reads a symmetric
+            matrix, solve_triangular a triangular one): argument index -> "symmetric",
+            "hermitian", "lower", "upper", "diagonal" or a linear projection. Every direction
+            of that argument is projected on the structure, and so is each finite difference.
 
     Returns:
         A ``Report``; ``report.ok`` is False when a derivative is wrong.
@@ -92,16 +99,23 @@ def check(
     modes = validate_order_and_modes(order, modes)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise InvalidArgument(f"seed must be an integer; got {seed!r}.")
+    structures, checked, structure_notes = None, fn, []
+    if tangents is not None:
+        structures = _structure.normalize(tangents)
+        args, structure_notes = _structure.project_point(args, structures,
+                                                         holomorphic=bool(holomorphic))
+        checked = _structure.OnStructure(fn, structures)
     arguments = flatten_arguments(args)
+    arguments = dataclasses.replace(arguments, notes=arguments.notes + tuple(structure_notes))
     validate_holomorphic(holomorphic, arguments)
     tolerance = Tolerance.from_user(rtol, atol)
     report = dict(function=function_name(fn), order=int(order), modes=modes,
                   holomorphic=bool(holomorphic), seed=int(seed), args=args,
                   backend=jax.default_backend(), fn=fn)
     with _precision_of(arguments):
-        return _check(fn, arguments, report, order=int(order), modes=modes,
+        return _check(checked, arguments, report, order=int(order), modes=modes,
                       holomorphic=bool(holomorphic), tolerance=tolerance, seed=int(seed),
-                      rtol=rtol, atol=atol)
+                      rtol=rtol, atol=atol, structures=structures)
 
 
 def _precision_of(arguments):
@@ -114,7 +128,7 @@ def _precision_of(arguments):
 
 
 def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed, rtol,
-           atol) -> Report:
+           atol, structures) -> Report:
     args = report["args"]
     diff = [jnp.asarray(x) for x in arguments.diff]
     fixed = [jnp.asarray(x) for x in arguments.fixed]
@@ -182,9 +196,9 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
         return Report(checks=(), notes=tuple(notes + run.notes), undefined=str(error), **report)
     notes += run.notes  # after the checks: the oracle adds notes while it runs
     if any(c.status in (FAILED, INCONCLUSIVE) for c in checks):  # printed only then
-        report["reproduce"] = reproduce_snippet(fn, args, order=order, modes=modes,
+        report["reproduce"] = reproduce_snippet(report["fn"], args, order=order, modes=modes,
                                                 holomorphic=holomorphic, rtol=rtol, atol=atol,
-                                                seed=seed)
+                                                seed=seed, structures=structures)
     return Report(checks=tuple(checks), notes=tuple(notes), **report)
 
 

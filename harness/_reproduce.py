@@ -10,6 +10,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from ._structure import OnStructure
+
 MAX_INLINE_ELEMENTS = 256
 
 
@@ -26,6 +28,13 @@ def _importable(fn: Callable) -> str | None:
     if not module or not name or "<" in name or module == "__main__":
         return None
     return module
+
+
+def structure_text(structures) -> str:
+    """(index, structure) pairs as a dict literal, e.g. ``{0: 'symmetric'}``."""
+    return "{" + ", ".join(
+        f"{i}: {s!r}" if isinstance(s, str) else f"{i}: {function_name(s)}"
+        for i, s in structures) + "}"
 
 
 def literal(value: Any) -> str:
@@ -55,7 +64,7 @@ def literal(value: Any) -> str:
 
 
 def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorphic: bool,
-                      rtol, atol, seed: int) -> str:
+                      rtol, atol, seed: int, structures=None) -> str:
     options = [f"order={order}", f"modes={tuple(modes)!r}"]
     if holomorphic:
         options.append("holomorphic=True")
@@ -64,6 +73,8 @@ def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorph
     if atol is not None:
         options.append(f"atol={atol!r}")
     options.append(f"seed={seed}")
+    if structures:
+        options.append(f"tangents={structure_text(structures)}")
     return call_snippet("harness.check", fn, args, options, module="harness",
                         suffix=".raise_if_failed()")
 
@@ -71,9 +82,14 @@ def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorph
 def call_snippet(call: str, fn: Callable, args: tuple, options: list[str], *, module: str,
                  suffix: str = "") -> str:
     """Source that imports ``module``, rebuilds ``args`` and runs ``call(fn, args, *options)``."""
+    structures = fn.structures if isinstance(fn, OnStructure) else None
+    if structures is not None:  # harness.on_structure(inner, {...}): rebuild the wrapper
+        fn = fn.fn
     fn_module = _importable(fn)
     name = function_name(fn)
     lines = ["import numpy as np", "import jax.numpy as jnp", f"import {module}"]
+    if structures is not None and module != "harness":
+        lines.append("import harness")
     source = getattr(fn, "__adh_source__", None)  # a generated program: its whole source
     if source:
         lines = source.rstrip().splitlines() + ["", "", f"import {module}"]
@@ -87,9 +103,15 @@ def call_snippet(call: str, fn: Callable, args: tuple, options: list[str], *, mo
     args_text = literal(tuple(args)) if all(
         np.size(leaf) <= MAX_INLINE_ELEMENTS for leaf in leaves) else "report.args"
     lines.append(f"args = {args_text}")
+    if structures is not None:
+        fn_text = (f"harness.on_structure({fn_text.split('  #')[0]}, "
+                   f"{structure_text(structures)})" + ("  #" + fn_text.split("  #")[1]
+                                                       if "  #" in fn_text else ""))
     lines.append(f"{call}({fn_text.split('  #')[0]}, args, {', '.join(options)}){suffix}"
                  + ("  # " + fn_text.split("# ")[1] if "#" in fn_text else ""))
-    return "\n".join("    " + line for line in lines)
+    # Every physical line is indented, those of a multi-line array literal included, so that
+    # textwrap.dedent gives a script that runs.
+    return "\n".join("    " + line for text in lines for line in text.splitlines())
 
 
 _INTERNAL = tuple(os.path.dirname(m.__file__) + os.sep for m in (jax, np))

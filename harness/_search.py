@@ -63,6 +63,7 @@ def search(
     seed: int = 0,
     rtol: float | dict | None = None,
     atol: float | dict | None = None,
+    tangents: dict | Sequence | None = None,
 ) -> Report:
     """Check ``fn`` at points Hypothesis draws, shrinking any failure to a minimal one.
 
@@ -74,7 +75,7 @@ def search(
     Args:
         fn: the function, as for ``harness.check``.
         *arg_strategies: one Hypothesis strategy per positional argument of ``fn``.
-        order, modes, holomorphic, rtol, atol: as for ``harness.check``.
+        order, modes, holomorphic, rtol, atol, tangents: as for ``harness.check``.
         max_examples: how many points to try.
         seed: Hypothesis's seed; the same seed replays the same search.
 
@@ -110,7 +111,8 @@ def search(
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise InvalidArgument(f"seed must be an integer; got {seed!r}.")
     tally = _Tally()
-    options = dict(order=order, modes=modes, holomorphic=holomorphic, rtol=rtol, atol=atol)
+    options = dict(order=order, modes=modes, holomorphic=holomorphic, rtol=rtol, atol=atol,
+                   tangents=tangents)
 
     @hypothesis.settings(
         max_examples=max_examples,

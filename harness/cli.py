@@ -177,7 +177,7 @@ def _run_one(entry: Entry, dtype: str, args: argparse.Namespace) -> Outcome:
     try:
         report = harness.search(
             entry.fn, *entry.arguments(dtype), order=order, holomorphic=entry.holomorphic,
-            modes=modes, max_examples=args.max_examples, seed=args.seed,
+            modes=modes, max_examples=args.max_examples, seed=args.seed, tangents=entry.tangents,
         )
     except harness.InvalidArgument as error:
         return Outcome(entry.name, dtype, ERROR, 0, time.perf_counter() - start, error=str(error))

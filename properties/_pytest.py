@@ -36,7 +36,7 @@ _FACTS: dict[tuple[int, str], tuple[Entry, frozenset[str]]] = {}
 def _facts(entry: Entry, dtype: str) -> frozenset[str]:
     args = entry.example(dtype)
     try:
-        subject = Subject.of(entry.fn, args)
+        subject = Subject.of(entry.checked_fn, args)
     except InvalidArgument as error:
         raise InvalidArgument(f"catalog entry {entry.name!r} ({dtype}): {error}") from None
     if not entry.eager and not subject.traceable():
@@ -175,7 +175,7 @@ def run_rule(rule: Rule, entry: Entry, dtype: str) -> None:
     @hypothesis.given(drawn, SEEDS)
     def check(args, seed: int) -> None:
         try:
-            rule.run(entry.fn, list(args) if rule.batch else args, entry, seed)
+            rule.run(entry.checked_fn, list(args) if rule.batch else args, entry, seed)
         except UndefinedPoint:
             hypothesis.reject()
         except NotApplicable as error:

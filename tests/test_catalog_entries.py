@@ -107,8 +107,7 @@ def test_while_loop_is_forward_only_and_python_control_flow_is_eager():
 
 def test_expected_failures_say_what_jax_gets_wrong_and_in_which_version():
     marked = {e.name: e.xfail for e in ENTRIES if e.xfail}
-    assert set(marked) == {"sinc_near_zero", "log_ndtr_far_left", "cholesky_solve",
-                           "scipy_cholesky"}
+    assert set(marked) == {"sinc_near_zero", "log_ndtr_far_left"}
     for reasons in marked.values():
         for reason in reasons.values():
             why = reason.why if isinstance(reason, KnownBug) else reason
@@ -132,7 +131,7 @@ def test_the_catalog_probes_run_on_this_jax():
     there, silently) and answers with a bool. (The suite cross-checks the answers: a probe
     that finds a fixed bug makes the entry's strict xfails pass unexpectedly, one that misses a
     live bug makes its properties fail.)"""
-    for name in ("sinc_near_zero", "cholesky_solve", "log_ndtr_far_left"):
+    for name in ("sinc_near_zero", "log_ndtr_far_left"):
         bug = BY_NAME[name].xfail["*"]
         assert isinstance(bug, KnownBug) and isinstance(bug.probe(), bool)
 

@@ -11,6 +11,7 @@ import hypothesis.errors
 import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
+from harness._structure import OnStructure, normalize
 from harness.catalog._known_bugs import KnownBug
 
 REAL = ("float32", "float64")
@@ -45,6 +46,10 @@ class Entry:
             failures, so a fix shows up. (Identities such as jacfwd = jacrev hold even for a
             wrong rule, so "*" skips them while the bug is there.)
         domain: the domain in words.
+        tangents: argument index -> structure ("symmetric", "lower", ...) for a function
+            defined on structured matrices: the properties check ``checked_fn``, which
+            projects those arguments (and so every tangent) on the structure, as
+            ``harness.check(..., tangents=...)`` does.
 
     Raises:
         InvalidArgument: at construction, for a field of the wrong kind, naming the entry.
@@ -70,6 +75,7 @@ class Entry:
     xfail: Mapping[str, str | KnownBug] = dataclasses.field(default_factory=dict)
     domain: str = ""
     why: str = ""
+    tangents: Mapping[int, str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -114,6 +120,18 @@ class Entry:
             raise InvalidArgument(
                 f"{where}: xfail={self.xfail!r} must map property names (or '*') to a non-empty "
                 "reason or a KnownBug, e.g. {'*': 'why: what JAX gets wrong, which versions'}")
+        if self.tangents is not None:
+            try:
+                normalize(self.tangents)
+            except InvalidArgument as error:
+                raise InvalidArgument(f"{where}: {error}") from None
+
+    @property
+    def checked_fn(self) -> Callable:
+        """``fn`` as the properties differentiate it: on its structured tangents, if any."""
+        if self.tangents is None:
+            return self.fn
+        return OnStructure(self.fn, normalize(self.tangents))
 
     def expected_failure(self, prop: str, *, oracle: bool) -> str | None:
         """Why the running JAX fails property ``prop`` here (None: it should pass).

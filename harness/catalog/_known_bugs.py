@@ -56,13 +56,6 @@ def _sinc_grad_is_infinite_at_tiny_x() -> bool:
     return not np.isfinite(float(jax.grad(jnp.sinc)(np.float32(1e-30))))
 
 
-def _cholesky_jvp_reads_the_upper_triangle() -> bool:
-    a = jnp.array([[2.0, 1.0, 1.0], [1.0, 2.0, 1.0], [1.0, 1.0, 2.0]])
-    upper = jnp.zeros((3, 3)).at[0, 2].set(1.0)
-    tangent = jax.jvp(lambda m: jax.scipy.linalg.cholesky(m, lower=True), (a,), (upper,))[1]
-    return bool(jnp.any(tangent != 0))
-
-
 def _log_ndtr_grad_is_off_far_left() -> bool:
     with jax.enable_x64(True):
         slope = float(jax.grad(jax.scipy.special.log_ndtr)(np.float64(-20.01)))
@@ -78,16 +71,6 @@ SINC_NEAR_ZERO = KnownBug(
     "gives 1.4e44; the harness's measured rounding forgives much of that in float32. "
     "Seen with JAX 0.10.2 on the CPU; not with 0.11.2 on an H100",
     _sinc_grad_is_infinite_at_tiny_x)
-
-CHOLESKY_LOWER_ONLY = KnownBug(
-    "why: jax.scipy.linalg.cholesky and cho_factor call lax.linalg.cholesky with "
-    "symmetrize_input=False, which reads only the lower triangle of a (documented: the upper "
-    "triangle is ignored), but the JVP rule of cholesky_p applies the whole tangent as if it "
-    "were symmetric: the derivative along a[0,2] is not 0, and the one along a[2,0] is half "
-    "what it is (d cholesky(a, lower=True)[2,2] / d a[2,0] = -0.144, not -0.289, at "
-    "a = [[2,1,1],[1,2,1],[1,1,2]]). Seen with JAX 0.10.2 on the CPU; not with 0.11.2 on an "
-    "H100. jnp.linalg.cholesky symmetrizes first and is right",
-    _cholesky_jvp_reads_the_upper_triangle)
 
 LOG_NDTR_FAR_LEFT = KnownBug(
     "why: in float64, jax.scipy.special.log_ndtr uses a 3-term asymptotic series below x = -20, "
