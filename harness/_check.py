@@ -17,6 +17,7 @@ from . import (
     _judge,
     _ladders,
     _linearity,
+    _noise,
     _programs,
     _running_error,
     _structure,
@@ -485,13 +486,19 @@ class _Run:
             lambda: _programs.oracle_program(
                 base or self.base, levels, plan, eager=self.eager,
                 measure=self.low_precision, optional=optional))
-        def evaluate(attempt: int):
-            steps = {
-                k: np.stack([_differences.ladder(p[1], p[2],
-                                                 start=attempt * _differences.LADDER_LEVELS)
-                             for p in v]) for k, v in pairs.items()
-            }
-            raw = jax.device_get(program(fixed, inner, points, directions, steps, *ad_args))
+        def run(steps_of):
+            steps = {k: np.stack([steps_of(p[1], p[2]) for p in v]) for k, v in pairs.items()}
+            return steps, jax.device_get(program(fixed, inner, points, directions, steps,
+                                                 *ad_args))
+
+        # fn's own noise at the point, from equally spaced tiny offsets run by the same
+        # program: it sets the rounding floor of every finite difference below.
+        probe_steps, probe = run(_noise.noise_steps)
+        noise = _noise.measured(probe, probe_steps, pairs)
+
+        def evaluate(attempt: int, noise=None):
+            steps, raw = run(lambda x, t: _differences.ladder(
+                x, t, start=attempt * _differences.LADDER_LEVELS))
             moved = {
                 k: np.stack([_differences.displacement_error(p[1], p[2], steps[k][i])
                              for i, p in enumerate(v)]) for k, v in pairs.items()
@@ -500,27 +507,39 @@ class _Run:
             return {
                 key: value if len(key) == 3 or key[1] == "cs" else [
                     _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
-                                                 eps, moved[key[0]][used[key[0]]])
-                    for v in value]
+                                                 eps, moved[key[0]][used[key[0]]], noise=n)
+                    for v, n in zip(value, noise[key] if noise else [None] * len(value))]
                 for key, value in raw.items()
             }, used
 
-        merged = None
-        for attempt in range(RETRY_LADDERS + 1):
-            result, used = evaluate(attempt)
-            merged = result if merged is None else _ladders.merge(merged, result)
-            if not _ladders.unresolved(merged):
-                break
-        if attempt == 0:
-            # A ladder can settle on a stable wrong value: steps longer than the period of an
-            # oscillation (fresnel at x = 30) average it away and agree with each other. The
-            # next ladder down, run by the same compiled program, must agree within both
-            # error estimates. Where it does not, a third ladder decides: if the two of
-            # smaller steps agree, the steps have converged and the second is taken; if not,
-            # the estimates are noise and their gap is the oracle's error.
-            second = evaluate(1)[0]
-            if _ladders.apart(merged, second):
-                merged = _ladders.confirm(merged, second, evaluate(2)[0])
+        def ladders(noise=None):
+            merged = None
+            for attempt in range(RETRY_LADDERS + 1):
+                result, used = evaluate(attempt, noise)
+                merged = result if merged is None else _ladders.merge(merged, result)
+                if not _ladders.unresolved(merged):
+                    break
+            if attempt == 0:
+                # A ladder can settle on a stable wrong value: steps longer than the period of
+                # an oscillation (fresnel at x = 30) average it away and agree with each other.
+                # The next ladder down, run by the same compiled program, must agree within
+                # both error estimates. Where it does not, a third ladder decides: if the two
+                # of smaller steps agree, the steps have converged and the second is taken; if
+                # not, the estimates are noise and their gap is the oracle's error.
+                second = evaluate(1, noise)[0]
+                if _ladders.apart(merged, second):
+                    merged = _ladders.confirm(merged, second, evaluate(2, noise)[0])
+            return merged, used
+
+        merged, used = ladders()
+        # Where fn's measured noise is far above eps |f| and agrees with what the ladders
+        # found, the ladders run again with it as their rounding floor.
+        noise = _noise.significant(_noise.consistent(noise, probe, probe_steps, merged), probe,
+                                   eps)
+        if noise:
+            merged, used = ladders(noise)
+            self.notes += _noise.notes(noise, probe, self.levels[0].key,
+                                       self.level_spec(())[1], eps)
         root = self.levels[0].key
         if cs is not False and root in pairs and _ladders.poorly_resolved(merged[(root, "fd")]):
             self._add_complex_step(merged, pairs[root], used[root], fixed)

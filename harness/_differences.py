@@ -115,11 +115,13 @@ LATER = SIDES + ("second",)
 
 
 def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
-                      moved: np.ndarray | None = None) -> Summary:
+                      moved: np.ndarray | None = None, noise: np.ndarray | None = None
+                      ) -> Summary:
     """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
 
     Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
-    is ``displacement_error`` per step.
+    is ``displacement_error`` per step; ``noise`` the error of one evaluation of h measured by
+    ``evaluation_noise`` (it replaces ``eps |h|`` where it is larger).
     """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
@@ -130,6 +132,8 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     # point: near a zero of h (x = 0 for an odd h) the terms that h adds up are not small.
     mag = np.maximum(np.max(np.abs(plus), axis=0), np.max(np.abs(minus), axis=0))
     mag = np.maximum(mag, np.abs(center))[None]
+    if noise is not None:  # h's measured noise, as a magnitude whose eps-fraction it is
+        mag = np.maximum(mag, np.asarray(noise)[None] / eps)
     # A step that moves some element by more than 1% off what was asked is useless.
     off = expand(np.where(moved > 0.01, np.inf, moved))
     quotient = lambda q: (q, 2 * eps * mag / s + off * np.abs(q))
@@ -174,14 +178,15 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
 
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
-                    moved: np.ndarray | None = None) -> dict:
+                    moved: np.ndarray | None = None, noise: np.ndarray | None = None) -> dict:
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
 
-    ``values`` is (pairs, 2 levels + 1, ...), ``steps`` and ``moved`` (pairs, levels).
+    ``values`` is (pairs, 2 levels + 1, ...), ``steps`` and ``moved`` (pairs, levels),
+    ``noise`` (pairs, ...).
     """
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         return summarize_stencil(np.swapaxes(values, 0, 1), np.swapaxes(steps, 0, 1), eps,
-                                 None if moved is None else np.swapaxes(moved, 0, 1))
+                                 None if moved is None else np.swapaxes(moved, 0, 1), noise)
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:

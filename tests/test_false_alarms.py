@@ -86,3 +86,41 @@ def test_fresnel_far_out_where_the_first_ladder_is_longer_than_its_period(x0, dt
 
     report = harness.check(lambda x: fresnel(x)[0], (np.asarray([x0, 1.0], dtype=dtype),))
     assert report.verdict == "passed", report
+
+
+def _gammaln_of_a_determinant_near_one(x):
+    """arctan(gammaln(det(I + tanh(X) tanh(X)^T / n))): det rounds to 1 +- eps at X ~ 1e-8,
+    and gammaln has a root at 1, so f is about 1e-16 and each evaluation is off by about eps."""
+    t = jnp.tanh(x)
+    inner = jnp.eye(x.shape[0], dtype=x.dtype) + t @ t.T / x.shape[1]
+    return jnp.arctan(jax.scipy.special.gammaln(jnp.linalg.det(inner)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(2, 3), (4, 4)])
+@pytest.mark.parametrize("seed", range(3))
+def test_interior_cancellation_makes_the_oracle_noisy_not_the_derivative_wrong(shape, dtype,
+                                                                                 seed):
+    """At X = 1e-8 everywhere, AD's JVP matches mpmath's derivative to 1e-15 (2x3, seed 2's
+    direction), while central differences are off by 1e-4 relative: their noise is eps / step,
+    not eps |f| / step. Measured at equally spaced tiny offsets, the noise widens the oracle's
+    error, and a note says fn is noisy."""
+    x = np.full(shape, 1e-8, dtype=dtype)
+    report = harness.check(_gammaln_of_a_determinant_near_one, (x,), seed=seed)
+    assert report.verdict == "passed", report
+
+
+def test_a_wrong_rule_still_fails_where_fn_is_noisy():
+    @jax.custom_jvp
+    def wrong(x):
+        return _gammaln_of_a_determinant_near_one(x)
+
+    @wrong.defjvp
+    def _wrong_jvp(primals, tangents):
+        y, dy = jax.jvp(_gammaln_of_a_determinant_near_one, primals, tangents)
+        return y, dy * 1.02
+
+    x = np.full((2, 3), 1e-8)
+    report = harness.check(wrong, (x,), seed=2)
+    assert report.verdict == "failed" and report.failures, report
+    assert any("fn is noisy here" in note for note in report.notes)

@@ -119,3 +119,14 @@ def test_search_draws_structured_points():
     report = harness.search(lower_cholesky, spd_matrices("float64", 3),
                             tangents={0: "symmetric"}, max_examples=5)
     assert report.verdict == "passed", report
+
+
+def test_the_module_example_runs():
+    import doctest
+
+    from harness import _structure
+
+    runner = doctest.DocTestRunner()
+    for test in doctest.DocTestFinder().find(_structure, globs=vars(_structure).copy()):
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

@@ -1,0 +1,148 @@
+"""fn's own noise at the point: the rounding floor of its finite differences, measured.
+
+Finite differences assume that each evaluation of fn is off by about ``eps |f|``. Cancellation
+inside fn breaks that: ``gammaln(det(I + E))`` at E ~ 1e-16 is about 1e-16, but det rounds to
+``1 +- eps``, so every evaluation is off by about eps, 1e16 times more, and an oracle that
+trusts ``eps |f|`` claims an error of 1e-15 where it is off by 1e-4 relative. An iterative
+solver's stopping error is noise of the same kind. Here the noise is measured by the oracle's
+own compiled program at equally spaced tiny offsets, checked against the estimates the ladders
+give, and turned into notes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _differences
+
+# The probe: h on 2 LADDER_LEVELS + 1 equally spaced points, this many halvings below
+# the ladder's first step apart; its high-order differences are h's noise (Moré and Wild's
+# ECnoise), checked at twice the spacing, where noise stays and smooth terms grow 2^order.
+NOISE_SPACING = 12
+NOISE_ORDER = 6
+NOISE_SIGNATURE = 4.0
+
+
+def noise_steps(x: Sequence[Any], t: Sequence[Any]) -> np.ndarray:
+    """The probe's offsets along ``t``: delta, 2 delta, ..., LADDER_LEVELS delta."""
+    delta = _differences.ladder(x, t)[0] * 2.0 ** -NOISE_SPACING
+    return delta * np.arange(1, _differences.LADDER_LEVELS + 1, dtype=np.float64)
+
+
+def _difference_noise(line: np.ndarray) -> np.ndarray:
+    """ECnoise's estimate from equally spaced values along axis 1 (points)."""
+    k = NOISE_ORDER
+    differences = np.diff(line, n=k, axis=1)
+    gamma = math.factorial(k) ** 2 / math.factorial(2 * k)
+    return np.sqrt(gamma * np.mean(np.abs(differences) ** 2, axis=1))
+
+
+def evaluation_noise(values: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """The error of one evaluation of h at the point, measured, per (pair, element).
+
+    ``values`` is (pairs, 2 levels + 1, ...) at the offsets of ``noise_steps`` (then their
+    negatives, then 0), ``moved`` their ``displacement_error`` (pairs, levels). The noise is
+    rounding amplified by cancellation inside h (``gammaln(det(I + E))`` at E ~ 1e-16, where
+    det rounds to 1 +- eps: every evaluation is off by about eps while h is 1e-16), or an
+    iterative solver's stopping error. Where the estimate does not keep its size at twice the
+    spacing (smooth terms, not noise), or the offsets do not move x as asked, it is 0.
+
+    >>> s = 1e-6 * np.arange(1, 11)
+    >>> values = lambda h: np.concatenate([h(s), h(-s), h(np.zeros(1))])[None]
+    >>> float(evaluation_noise(values(np.sin), np.zeros((1, 10)))[0]) < 1e-17
+    True
+    >>> rough = values(np.sin) + 1e-12 * np.random.default_rng(0).standard_normal((1, 21))
+    >>> 3e-13 < float(evaluation_noise(rough, np.zeros((1, 10)))[0]) < 3e-12
+    True
+    """
+    m = moved.shape[1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        line = np.concatenate([values[:, m : 2 * m][:, ::-1], values[:, 2 * m :],
+                               values[:, :m]], axis=1)
+        fine, coarse = _difference_noise(line), _difference_noise(line[:, ::2])
+        noise = np.where(coarse <= NOISE_SIGNATURE * fine, fine, 0.0)
+    unmoved = np.max(moved, axis=1) > 1e-6
+    noise = np.where(unmoved.reshape(unmoved.shape + (1,) * (noise.ndim - 1)), 0.0, noise)
+    return np.where(np.isfinite(noise), noise, 0.0)
+
+
+# A probe whose largest central quotient disagrees with the ladders' estimate by more than
+# this many times its noise spans a feature of fn (a pole at 1e-8 from x): it measured that,
+# not noise.
+CONSISTENCY = 4.0
+
+
+def measured(probe: dict, probe_steps: dict, pairs: dict) -> dict:
+    """The noise of every finite-difference leaf of a probe run: key -> one array per leaf."""
+    noise = {}
+    for key, value in probe.items():
+        if len(key) == 2 and key[1] == "fd":
+            k = key[0]
+            used = np.asarray(probe[(k, "pairs", "x64")])
+            moved = np.stack([_differences.displacement_error(p[1], p[2], probe_steps[k][i])
+                              for i, p in enumerate(pairs[k])])[used]
+            noise[key] = [evaluation_noise(np.asarray(v), moved) for v in value]
+    return noise
+
+
+def consistent(noise: dict, probe: dict, probe_steps: dict, estimates: dict) -> dict:
+    """``noise`` with 0 wherever the probe's own slope contradicts the ladders' estimate."""
+    out = {}
+    for key, leaves in noise.items():
+        used = np.asarray(probe[(key[0], "pairs", "x64")])
+        s = probe_steps[key[0]][used][:, -1]
+        kept = []
+        for n, v, summary in zip(leaves, probe[key], estimates[key]):
+            v = np.asarray(v)
+            m = probe_steps[key[0]].shape[1]
+            wide = s.reshape(s.shape + (1,) * (v.ndim - 2))
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                slope = (v[:, m - 1] - v[:, 2 * m - 1]) / (2 * wide)
+                central = np.asarray(summary["central"])
+                allowed = (CONSISTENCY * n / wide + np.asarray(summary["central_err"])
+                           + 1e-6 * np.abs(central))
+                ok = np.abs(slope - central) <= allowed
+            kept.append(np.where(ok, n, 0.0))
+        out[key] = kept
+    return out
+
+
+# Noise below this many times eps |f| is what the ladders assume already.
+SIGNIFICANT = 16.0
+
+
+def significant(noise: dict, probe: dict, eps: float) -> dict:
+    """``noise`` where some element is far above ``eps |f|``, else {} (nothing to redo)."""
+    found = False
+    for key, leaves in noise.items():
+        for n, v in zip(leaves, probe[key]):
+            found |= bool(np.any(np.asarray(n, np.float64) > SIGNIFICANT * eps * _scale(v)))
+    return noise if found else {}
+
+
+def _scale(v) -> np.ndarray:
+    """max |h| over the probe's points, per (pair, element)."""
+    v = np.asarray(v)
+    return np.max(np.abs(np.where(np.isfinite(v), v, 0)), axis=1).astype(np.float64)
+
+
+# Measured noise this many times eps |f| is worth a note.
+NOISY_EVALUATION = 1e3
+
+
+def notes(noise: dict, probe: dict, root, paths: Sequence[str], eps: float) -> list[str]:
+    """A note per output leaf of fn whose noise is far above the rounding of its value."""
+    found = []
+    for path, v, n in zip(paths, probe.get((root, "fd"), ()), noise.get((root, "fd"), ())):
+        worst = float(np.max(np.asarray(n, np.float64) / np.maximum(eps * _scale(v), 1e-300),
+                             initial=0.0))
+        if worst > NOISY_EVALUATION:
+            found.append(
+                f"fn is noisy here: evaluations of {path} are off by up to "
+                f"{float(np.max(n)):.1e}, {worst:.0e} times eps |{path}| (cancellation inside "
+                "fn, or a solver's tolerance); the finite differences are judged with that noise")
+    return found
