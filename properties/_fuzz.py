@@ -24,14 +24,14 @@ import hypothesis.strategies as st
 import jax
 
 import properties
-from harness._check import check
 from harness._errors import DerivativeMismatch, InvalidArgument, NotApplicable, UndefinedPoint
 from harness._files import write_atomically
-from harness._plugin_profiles import PROFILES
-from harness._program import FUNCTION_NAME, Program
-from harness._program_rules import CustomRule
-from harness._reproduce import literal
+from harness.plugin._profiles import PROFILES
+from harness.programs._program import FUNCTION_NAME, Program
+from harness.programs._rules import CustomRule
+from harness.results._reproduce import literal
 from harness.strategies import programs
+from harness.verify._check import check
 
 from ._generated import BATCH_POINTS, HIGHER_ORDER, program_rules, programs_for
 

@@ -14,7 +14,7 @@ import hypothesis
 import hypothesis.strategies as st
 
 from harness._errors import NotApplicable, UndefinedPoint
-from harness._program import Program
+from harness.programs._program import Program
 from harness.strategies import programs
 
 from ._registry import RULES, Rule

@@ -2,7 +2,7 @@
 
 A rule is judged either against the oracles (``harness.check``, finite differences and the
 complex step in float64) or as an exact identity between two AD computations
-(``harness._identity``, judged against their measured rounding). Either way the result is a
+(``harness.judging._identity``, judged against their measured rounding). Either way the result is a
 ``harness.Report``, and the property raises ``DerivativeMismatch`` when a check failed,
 ``UndefinedPoint`` when fn is not finite at the point and ``NotApplicable`` when the rule does
 not exist for fn (forward mode of a ``custom_vjp`` function, say).
@@ -20,8 +20,6 @@ import jax.numpy as jnp
 import numpy as np
 
 import harness
-from harness import _directions, _identity, _programs
-from harness._arguments import flatten_arguments, validate_callable
 from harness._errors import (
     DerivativeMismatch,
     FunctionRaised,
@@ -29,8 +27,12 @@ from harness._errors import (
     NotApplicable,
     UndefinedPoint,
 )
-from harness._report import FAILED, SKIPPED, Check, Report
-from harness._reproduce import call_snippet, describe_exception, function_name
+from harness.computations import _levels
+from harness.inputs import _directions
+from harness.inputs._arguments import flatten_arguments, validate_callable
+from harness.judging import _identity
+from harness.results._report import FAILED, SKIPPED, Check, Report
+from harness.results._reproduce import call_snippet, describe_exception, function_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,14 +85,14 @@ class Subject:
         try:
             self.output_shape()
         except Exception as error:  # noqa: BLE001
-            if _programs.is_untraceable(error):
+            if _levels.is_untraceable(error):
                 return False
         return True
 
     def output_shape(self) -> Any:
         key = self.key("output shape")
         with _identity.x64_for(self.diff):
-            return _programs.PROGRAMS.get(key, lambda: jax.eval_shape(self.call, self.diff,
+            return _levels.PROGRAMS.get(key, lambda: jax.eval_shape(self.call, self.diff,
                                                                         self.fixed))
 
     def output_leaves(self) -> list[jax.ShapeDtypeStruct]:
@@ -103,7 +105,7 @@ class Subject:
         try:
             return self.output_shape()
         except Exception as error:  # noqa: BLE001 - untraceable: run it
-            if not _programs.is_untraceable(error):
+            if not _levels.is_untraceable(error):
                 raise _raised(self.name, error) from error
             try:
                 with _identity.x64_for(self.diff):
@@ -183,7 +185,7 @@ def row_program(subject: Subject, name: str, row: Callable) -> Callable:
     the subject only through its arguments. Where fn cannot be traced it runs eagerly.
     """
     key = subject.key(name, "row")
-    return _programs.PROGRAMS.get(key, lambda: _programs.compiled_or_eager(row))
+    return _levels.PROGRAMS.get(key, lambda: _levels.compiled_or_eager(row))
 
 
 def identity_property(name: str, subject: Subject, *, left: Callable, right: Callable,
@@ -219,7 +221,7 @@ def identity_property(name: str, subject: Subject, *, left: Callable, right: Cal
     except (InvalidArgument, NotApplicable, UndefinedPoint, FunctionRaised):
         raise
     except Exception as error:  # noqa: BLE001 - a rule that raises is a failed rule
-        if _programs.mode_unavailable(error):
+        if _levels.mode_unavailable(error):
             raise NotApplicable(f"{name}: {_describe(error)[10:]}") from error
         undefined = _undefined(subject)
         if undefined:

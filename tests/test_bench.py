@@ -239,7 +239,7 @@ def test_a_benchmark_json_in_a_missing_folder_is_refused_before_anything_runs(tm
 @pytest.mark.parametrize("kind", ["str", "Path", "open file"])
 def test_the_partial_file_lies_beside_the_json_however_the_option_arrives(tmp_path, kind):
     """pytest-benchmark 5.3 parses --benchmark-json into a Path, older ones into an open file."""
-    from harness._plugin_bench import PartialResults, json_target
+    from harness.plugin._bench import PartialResults, json_target
 
     out = tmp_path / "sub" / "run.json"
     out.parent.mkdir()
@@ -264,7 +264,7 @@ def test_the_partial_file_lies_beside_the_json_however_the_option_arrives(tmp_pa
 
 
 def test_a_benchmark_json_option_that_is_no_path_is_named():
-    from harness._plugin_bench import json_target
+    from harness.plugin._bench import json_target
 
     with pytest.raises(TypeError, match="--benchmark-json is a int"):
         json_target(3)
@@ -280,11 +280,12 @@ def test_under_xdist_benchmarks_run_once_as_checks(tmp_path):
 def test_the_docstring_examples_run():
     import doctest
 
-    from harness import _plugin_bench, bench
+    from harness import bench
     from harness.bench import _machine, _timing, _workloads
+    from harness.plugin import _bench
 
     runner = doctest.DocTestRunner()
-    for module in (bench, _cases, _machine, _strategies, _timing, _workloads, _plugin_bench):
+    for module in (bench, _cases, _machine, _strategies, _timing, _workloads, _bench):
         for test in doctest.DocTestFinder().find(module, globs=vars(module).copy()):
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from harness import cli
+from harness.cli import _main as cli
 from harness.catalog import Entry
 from harness.strategies import arrays
 

@@ -13,7 +13,7 @@ import pytest
 from corpus.program_rules import TANH_WRONG_JVP
 
 from harness import InvalidArgument, cli
-from harness._program import HEADER, Program
+from harness.programs._program import HEADER, Program
 from properties._fuzz import _Case, failing_primitives, fuzz, fuzzable_rules, reproducer
 
 PLANTED = dict(rules=["jvp_matches_oracle"], custom_rules=[TANH_WRONG_JVP],

@@ -17,7 +17,7 @@ import pytest
 from jax.scipy.special import erf
 
 import harness
-from harness import _differences
+from harness.oracles import _differences
 
 EPS64 = float(np.finfo(np.float64).eps)
 ACCURACY = 1e-10  # relative, float64

@@ -13,7 +13,7 @@ import re
 import jax
 import pytest
 
-from harness._plugin_shards import Shard, parse_shard, shard_index
+from harness.plugin._shards import Shard, parse_shard, shard_index
 
 INSPECTED = """
 import jax

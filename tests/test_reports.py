@@ -277,7 +277,7 @@ def test_verify_suites_runs_pytest_with_the_backend_asked_for(capsys):
 
 
 def test_the_example_ci_workflow_uses_commands_that_exist():
-    from harness.cli import _parser
+    from harness.cli._main import _parser
 
     workflow = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "ci-workflow.yml")
     commands = [line.split("run: ", 1)[1] for line in workflow.read_text().splitlines()

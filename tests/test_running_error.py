@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from harness._running_error import program_bound
+from harness.error_model._running_error import program_bound
 
 PROGRAMS = {
     "tanh-jvp": lambda x, t: jax.jvp(jnp.tanh, (x,), (t,))[1],

@@ -124,7 +124,7 @@ def test_search_draws_structured_points():
 def test_the_module_example_runs():
     import doctest
 
-    from harness import _structure
+    from harness.inputs import _structure
 
     runner = doctest.DocTestRunner()
     for test in doctest.DocTestFinder().find(_structure, globs=vars(_structure).copy()):

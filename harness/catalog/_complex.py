@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from harness.catalog._arguments import arguments, away_from_origin
+from harness.catalog._entry import COMPLEX, Entry
 from harness.strategies import away_from_branch_cuts, complex_plane
-
-from ._arguments import arguments, away_from_origin
-from ._entry import COMPLEX, Entry
 
 SHAPE = (3,)
 

@@ -10,10 +10,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from harness.catalog._arguments import arguments, fixed_int
+from harness.catalog._entry import Entry
 from harness.strategies import bounded
-
-from ._arguments import arguments, fixed_int
-from ._entry import Entry
 
 SHAPE = (3,)
 

@@ -13,10 +13,9 @@ import hypothesis.strategies as st
 import jax
 import jax.numpy as jnp
 
+from harness.catalog._arguments import arguments, away_from_origin, static
+from harness.catalog._entry import Entry
 from harness.strategies import bounded, positive
-
-from ._arguments import arguments, away_from_origin, static
-from ._entry import Entry
 
 SHAPE = (3,)
 

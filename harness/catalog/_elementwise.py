@@ -8,11 +8,10 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
+from harness.catalog._arguments import arguments, vector
+from harness.catalog._entry import Entry
+from harness.catalog._known_bugs import LOG_NDTR_FAR_LEFT, SINC_NEAR_ZERO
 from harness.strategies import away_from, bounded, positive, real_line, unit_interval
-
-from ._arguments import arguments, vector
-from ._entry import Entry
-from ._known_bugs import LOG_NDTR_FAR_LEFT, SINC_NEAR_ZERO
 
 SHAPE = (3,)
 HALF_PI = math.pi / 2

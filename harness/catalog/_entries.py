@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ._complex import COMPLEX_FUNCTIONS
-from ._control_flow import CONTROL_FLOW
-from ._custom_rules import CUSTOM_RULES
-from ._elementwise import ELEMENTWISE
-from ._entry import COMPLEX as COMPLEX
-from ._entry import REAL as REAL
-from ._entry import Entry as Entry
-from ._linalg import LINALG
-from ._nn import NN
-from ._notebooks import NOTEBOOKS
-from ._reductions import REDUCTIONS
+from harness.catalog._complex import COMPLEX_FUNCTIONS
+from harness.catalog._control_flow import CONTROL_FLOW
+from harness.catalog._custom_rules import CUSTOM_RULES
+from harness.catalog._elementwise import ELEMENTWISE
+from harness.catalog._entry import COMPLEX as COMPLEX
+from harness.catalog._entry import REAL as REAL
+from harness.catalog._entry import Entry as Entry
+from harness.catalog._linalg import LINALG
+from harness.catalog._nn import NN
+from harness.catalog._notebooks import NOTEBOOKS
+from harness.catalog._reductions import REDUCTIONS
 
 FAMILIES: Mapping[str, tuple[Entry, ...]] = MappingProxyType({
     "notebooks": NOTEBOOKS,

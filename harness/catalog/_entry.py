@@ -11,8 +11,8 @@ import hypothesis.errors
 import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
-from harness._structure import OnStructure, normalize
 from harness.catalog._known_bugs import KnownBug
+from harness.inputs._structure import OnStructure, normalize
 
 REAL = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")

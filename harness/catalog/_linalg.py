@@ -10,6 +10,8 @@ from __future__ import annotations
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 
+from harness.catalog._arguments import arguments, box, lower_triangular, vector
+from harness.catalog._entry import COMPLEX, REAL, Entry
 from harness.strategies import (
     bounded,
     distinct_singular_values,
@@ -17,9 +19,6 @@ from harness.strategies import (
     symmetric_distinct_eigenvalues,
     well_conditioned_matrices,
 )
-
-from ._arguments import arguments, box, lower_triangular, vector
-from ._entry import COMPLEX, REAL, Entry
 
 BOTH = REAL + COMPLEX
 SPD = "symmetric positive definite 3x3, condition number <= 10"

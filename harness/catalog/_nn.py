@@ -5,10 +5,9 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from harness.catalog._arguments import arguments, vector
+from harness.catalog._entry import Entry
 from harness.strategies import away_from, bounded, positive
-
-from ._arguments import arguments, vector
-from ._entry import Entry
 
 SHAPE = (4,)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hypothesis.strategies as st
 import jax.numpy as jnp
 
+from harness.catalog import _seeds
+from harness.catalog._arguments import arguments, component, scalar, vector
+from harness.catalog._entry import COMPLEX, Entry
 from harness.strategies import arrays, bounded, spd_matrices
-
-from . import _seeds
-from ._arguments import arguments, component, scalar, vector
-from ._entry import COMPLEX, Entry
 
 
 def _logistic_parameters(dtype):

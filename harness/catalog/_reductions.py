@@ -6,10 +6,9 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
+from harness.catalog._arguments import arguments, away_from_origin, separated, vector
+from harness.catalog._entry import Entry
 from harness.strategies import bounded, real_line
-
-from ._arguments import arguments, away_from_origin, separated, vector
-from ._entry import Entry
 
 TIES = "ties between elements (drawn at least 0.1 apart)"
 GAP = 0.1

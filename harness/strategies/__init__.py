@@ -1,7 +1,9 @@
 """Hypothesis strategies for the inputs of differentiated functions."""
 
-from harness._program import Program as Program
-from harness._program_rules import CustomRule as CustomRule
+from harness.programs._generator import op_names as op_names
+from harness.programs._generator import programs as programs
+from harness.programs._program import Program as Program
+from harness.programs._rules import CustomRule as CustomRule
 from harness.strategies._arrays import arrays as arrays
 from harness.strategies._complex_domains import BRANCH_CUTS as BRANCH_CUTS
 from harness.strategies._complex_domains import away_from_branch_cuts as away_from_branch_cuts
@@ -20,8 +22,6 @@ from harness.strategies._matrices import (
     symmetric_distinct_eigenvalues as symmetric_distinct_eigenvalues,
 )
 from harness.strategies._matrices import well_conditioned_matrices as well_conditioned_matrices
-from harness.strategies._programs import op_names as op_names
-from harness.strategies._programs import programs as programs
 from harness.strategies._pytrees import cotangents as cotangents
 from harness.strategies._pytrees import pytrees as pytrees
 from harness.strategies._pytrees import tangents as tangents

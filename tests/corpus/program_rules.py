@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness._program_rules import CustomRule
+from harness.programs._rules import CustomRule
 
 # tanh with a JVP 5% too large: what a checker must catch inside loops, cond, checkpoint and jit.
 TANH_WRONG_JVP = CustomRule("tanh_wrong_jvp", kind="custom_jvp", image=(-1.0, 1.0), source='''

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _differences
+from harness.oracles import _differences
 
 # The probe: h on 2 LADDER_LEVELS + 1 equally spaced points, this many halvings below
 # the ladder's first step apart; its high-order differences are h's noise (Moré and Wild's

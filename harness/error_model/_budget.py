@@ -27,7 +27,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from ._errors import InvalidArgument
+from harness._errors import InvalidArgument
 
 ROUNDING_MULTIPLE = 32.0
 MEASURED_SAFETY = 2.0

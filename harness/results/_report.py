@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import DerivativeMismatch, FunctionRaised, NotApplicable, UndefinedPoint
+from harness._errors import DerivativeMismatch, FunctionRaised, NotApplicable, UndefinedPoint
 
 PASSED, FAILED, INCONCLUSIVE, SKIPPED = "passed", "failed", "inconclusive", "skipped"
 

@@ -3,7 +3,7 @@
 Options (all ``--adh-``): ``--adh-profile dev|ci|thorough``, ``--adh-backend cpu|gpu|tpu``,
 ``--adh-matmul-precision highest|high|default``, ``--adh-compile fast|optimized``,
 ``--adh-skip-slow``, ``--adh-shard I/N``,
-``--adh-bench-preset quick|full`` (see ``_plugin_bench`` for how benchmarks meet xdist).
+``--adh-bench-preset quick|full`` (see ``harness.plugin._bench`` for how benchmarks meet xdist).
 Markers: ``slow`` and ``accelerator`` (skipped on the CPU backend).
 
 Under pytest-xdist ``pytest_configure`` runs in the controller and in every worker with the same
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import _plugin_bench
-from harness._plugin_jax import (
+from harness.plugin import _bench
+from harness.plugin._jax import (
     BACKENDS,
     COMPILE_MODES,
     MATMUL_PRECISIONS,
@@ -31,10 +31,8 @@ from harness._plugin_jax import (
     set_matmul_precision,
     share_gpu_between_workers,
 )
-from harness._plugin_profiles import PROFILES, chosen_profile, load_chosen_profile, loads_profile
-from harness._plugin_shards import Shard, parse_shard
-
-__all__ = ["PROFILES", "chosen_profile"]
+from harness.plugin._profiles import PROFILES, load_chosen_profile, loads_profile
+from harness.plugin._shards import Shard, parse_shard
 
 MARKERS = (
     "slow: takes more than a few seconds (deselect with --adh-skip-slow)",
@@ -79,17 +77,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run only shard I of N (1-based); a test's shard is a hash of its node id, so the "
         "N shards are disjoint and together run every test.",
     )
-    _plugin_bench.add_options(group)
+    _bench.add_options(group)
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    return _plugin_bench.auto_workers(config)
+    return _bench.auto_workers(config)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
-    _plugin_bench.update_machine_info(config, machine_info)
+    _bench.update_machine_info(config, machine_info)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,15 +95,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", marker)
     if _under_xdist(config):
         share_gpu_between_workers()
-    _plugin_bench.disable_benchmarks_under_xdist(config, _under_xdist(config))
-    _plugin_bench.keep_partial_results(config)
+    _bench.disable_benchmarks_under_xdist(config, _under_xdist(config))
+    _bench.keep_partial_results(config)
     backend = config.getoption("--adh-backend")
     if backend:
         select_backend(backend)
     set_matmul_precision(config.getoption("--adh-matmul-precision"))
     asked = config.getoption("--adh-compile")
     set_compile_mode(compile_mode(asked, checks_run=loads_profile(config),
-                                  timing=_plugin_bench.timing_requested(config)),
+                                  timing=_bench.timing_requested(config)),
                      asked=asked is not None)
     config.stash[_LOADED_PROFILE] = load_chosen_profile(config)
 
@@ -164,5 +162,5 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"adharness: {describe_setup()}, hypothesis profile {profile}"
         + (f", shard {shard}" if shard else ""),
-        _plugin_bench.header(config),
+        _bench.header(config),
     ]

@@ -4,7 +4,7 @@ A program is a straight-line sequence of operations over its inputs: elementwise
 broadcasting arithmetic, reductions, shape operations, linear algebra on matrices built to be
 well conditioned, control flow (``cond``, ``scan``, ``fori_loop``, ``while_loop``),
 ``checkpoint``, inner ``jit`` and ``custom_jvp``/``custom_vjp`` functions with correct rules.
-Every value carries bounds (``harness._program_ops``), so an operation is only applied where it
+Every value carries bounds (``harness.programs._ops``), so an operation is only applied where it
 is smooth: every drawn program is differentiable, to every order, at every point of its domain.
 
 Each draw picks the number of operations, then for each one an operand, a group and an
@@ -21,8 +21,7 @@ from collections.abc import Sequence
 import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
-from harness._program import FUNCTION_NAME, HEADER, Program
-from harness._program_ops import (
+from harness.programs._ops import (
     BINARY,
     COMPLEX_BINARY,
     COMPLEX_UNARY,
@@ -33,7 +32,8 @@ from harness._program_ops import (
     Op,
     disk,
 )
-from harness._program_rules import BUILT_IN, CustomRule
+from harness.programs._program import FUNCTION_NAME, HEADER, Program
+from harness.programs._rules import BUILT_IN, CustomRule
 from harness.strategies._complex_domains import complex_plane
 from harness.strategies._domains import bounded
 

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._errors import InvalidArgument
+from harness._errors import InvalidArgument
 
 
 def _symmetric(a):

@@ -10,11 +10,11 @@ import hypothesis.errors
 import hypothesis.strategies as st
 import numpy as np
 
-from ._arguments import validate_callable, validate_order_and_modes
-from ._check import check
-from ._errors import InvalidArgument
-from ._report import FAILED, INCONCLUSIVE, Check, Report
-from ._reproduce import function_name
+from harness._errors import InvalidArgument
+from harness.inputs._arguments import validate_callable, validate_order_and_modes
+from harness.results._report import FAILED, INCONCLUSIVE, Check, Report
+from harness.results._reproduce import function_name
+from harness.verify._check import check
 
 DIRECTION_SEEDS = st.integers(min_value=0, max_value=2**31 - 1)
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._judge import _item, _relative
-from ._report import FAILED, PASSED, SKIPPED, Check
+from harness.judging._compare import _item, _relative
+from harness.results._report import FAILED, PASSED, SKIPPED, Check
 
 LINEARITY_SCALE = -1024.0
 # The two evaluations round independently: each within the derivative's rounding budget.

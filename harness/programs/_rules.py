@@ -13,7 +13,7 @@ import re
 import textwrap
 
 from harness._errors import InvalidArgument
-from harness._program_ops import LIMIT, Bounds, Op
+from harness.programs._ops import LIMIT, Bounds, Op
 
 KINDS = ("custom_jvp", "custom_vjp")
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._budget import MEASURED_SAFETY, ORACLE_RELATIVE_FLOOR, ORACLE_SAFETY
-from ._report import FAILED, INCONCLUSIVE, PASSED, Check
+from harness.error_model._budget import MEASURED_SAFETY, ORACLE_RELATIVE_FLOOR, ORACLE_SAFETY
+from harness.results._report import FAILED, INCONCLUSIVE, PASSED, Check
 
 EPS64 = float(np.finfo(np.float64).eps)
 KINK_RELATIVE = 1e-6

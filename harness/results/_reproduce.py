@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ._structure import OnStructure
+from harness.inputs._structure import OnStructure
 
 MAX_INLINE_ELEMENTS = 256
 

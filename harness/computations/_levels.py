@@ -27,7 +27,9 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
-from . import _differences, _linearity, _magnitudes
+from harness.error_model import _magnitudes
+from harness.judging import _linearity
+from harness.oracles import _differences
 
 MODE_NAMES = {"fwd": "JVP", "rev": "VJP"}
 PIECES = ("jvp", "vjp", "grad", "holomorphic_grad", "jvp_scaled", "vjp_scaled")

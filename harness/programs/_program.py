@@ -15,7 +15,7 @@ from collections.abc import Callable
 import hypothesis.strategies as st
 import jax
 
-from harness._reproduce import literal
+from harness.results._reproduce import literal
 
 FUNCTION_NAME = "program"
 MODULE = "harness.generated"
@@ -68,7 +68,7 @@ class Program:
 
     def primitives(self) -> frozenset[str]:
         """The jaxpr primitives the program uses, those inside control flow and rules included."""
-        from harness._identity import x64_for
+        from harness.judging._identity import x64_for
 
         with x64_for(list(self.args)):
             closed = jax.make_jaxpr(self.fn)(*self.args)

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._errors import InvalidArgument
+from harness._errors import InvalidArgument
 
 MODES = ("fwd", "rev")
 

@@ -28,10 +28,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _programs
-from ._arguments import float64_twin
-from ._budget import MEASURED_SAFETY, ROUNDING_MULTIPLE
-from ._report import FAILED, INCONCLUSIVE, PASSED, Check
+from harness.computations import _levels
+from harness.error_model._budget import MEASURED_SAFETY, ROUNDING_MULTIPLE
+from harness.inputs._arguments import float64_twin
+from harness.results._report import FAILED, INCONCLUSIVE, PASSED, Check
 
 CONDITIONING_SAFETY = 64.0
 # Where the float32 copy overflows, conditioning cannot be measured: the float64 sides must then
@@ -85,7 +85,7 @@ def x64_for(tree: Any):
 
 
 def _runner(side: Callable, *, jit: bool) -> Callable:
-    return _programs.compiled(side) if jit else side
+    return _levels.compiled(side) if jit else side
 
 
 def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left: bool = True,
@@ -99,12 +99,12 @@ def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left
 
     def build():
         if both:
-            pair = _programs.compiled(lambda a: (left(a), right(a)))
+            pair = _levels.compiled(lambda a: (left(a), right(a)))
             return {"pair": pair, "eager": False}
         return {"left": _runner(left, jit=jit_left), "right": _runner(right, jit=jit_right),
                 "eager": False}
 
-    programs = _programs.PROGRAMS.get(None if key is None else ("identity",) + tuple(key), build)
+    programs = _levels.PROGRAMS.get(None if key is None else ("identity",) + tuple(key), build)
     if not programs["eager"]:
         try:
             if "pair" in programs:
@@ -113,7 +113,7 @@ def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left
                 out = (programs["left"](inputs), programs["right"](inputs))
             return jax.device_get(out) + (False,)
         except Exception as error:  # noqa: BLE001 - only untraceable functions are retried
-            if not (allow_eager and _programs.is_untraceable(error)):
+            if not (allow_eager and _levels.is_untraceable(error)):
                 raise
             programs["eager"] = True
     return jax.device_get((left(inputs), right(inputs))) + (True,)

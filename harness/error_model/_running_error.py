@@ -28,7 +28,7 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
-from . import _programs
+from harness.computations import _levels
 
 # Library functions: XLA's float32 approximations are within a few ulps.
 FUNCTION_ULPS = 4.0
@@ -245,16 +245,16 @@ def piece_bound(base: Callable, level, piece: str, diff, fixed, inner, t, c, *,
     """The bound of one AD piece ("jvp", "vjp" or "grad") of a level of ``harness.check``,
     compiled once per (key, level, piece) and shapes; None where there is none."""
 
-    h_of = lambda fixed, inner: _programs.level_function(base, level, fixed, inner)
+    h_of = lambda fixed, inner: _levels.level_function(base, level, fixed, inner)
     pieces = {
         "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
         "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
         "grad": lambda xs, fixed, inner, t, c: jax.grad(
             lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
     }
-    program = _programs.PROGRAMS.get(
+    program = _levels.PROGRAMS.get(
         None if key is None else ("bound", piece, level.key) + key,
-        lambda: _programs.compiled(lambda *a: program_bound(pieces[piece], a)))
+        lambda: _levels.compiled(lambda *a: program_bound(pieces[piece], a)))
     try:
         bounds = program(diff, fixed, inner, t, c)
     except Exception:  # noqa: BLE001 - no bound: the caller says so in a note

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _differences
+from harness.oracles import _differences
 
 SCALE_DECADES = 4
 

@@ -11,18 +11,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import (
-    _differences,
-    _directions,
-    _judge,
-    _ladders,
-    _linearity,
-    _noise,
-    _programs,
-    _running_error,
-    _structure,
+from harness._errors import InvalidArgument
+from harness.computations import _levels
+from harness.error_model import _running_error
+from harness.error_model._budget import (
+    MEASURED_SAFETY,
+    ORACLE_RELATIVE_FLOOR,
+    ORACLE_SAFETY,
+    Tolerance,
+    lowest_precision,
 )
-from ._arguments import (
+from harness.inputs import _directions, _structure
+from harness.inputs._arguments import (
     flatten_arguments,
     float64_twin,
     is_differentiable_dtype,
@@ -31,16 +31,10 @@ from ._arguments import (
     validate_holomorphic,
     validate_order_and_modes,
 )
-from ._budget import (
-    MEASURED_SAFETY,
-    ORACLE_RELATIVE_FLOOR,
-    ORACLE_SAFETY,
-    Tolerance,
-    lowest_precision,
-)
-from ._errors import InvalidArgument
-from ._report import FAILED, INCONCLUSIVE, PASSED, SKIPPED, Check, Report
-from ._reproduce import describe_exception, function_name, reproduce_snippet
+from harness.judging import _compare, _linearity
+from harness.oracles import _differences, _ladders, _noise
+from harness.results._report import FAILED, INCONCLUSIVE, PASSED, SKIPPED, Check, Report
+from harness.results._reproduce import describe_exception, function_name, reproduce_snippet
 
 RETRY_LADDERS = 3
 # Relative rounding grows from one derivative to the next (each one differentiates rounded
@@ -144,11 +138,11 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
     try:
         # One trace gives the output's structure and the jaxpr every later program replays;
         # it is cached, so further points of the same shapes do not trace fn again.
-        closed, out = _programs.PROGRAMS.get(
+        closed, out = _levels.PROGRAMS.get(
             None if shape_key is None else ("jaxpr",) + shape_key,
             lambda: jax.make_jaxpr(call, return_shape=True)(diff, fixed))
     except Exception as error:  # noqa: BLE001 - sorted below
-        eager = _programs.is_untraceable(error)
+        eager = _levels.is_untraceable(error)
         if not eager:
             return _error_report(error, arguments, report)
     if eager:
@@ -249,7 +243,7 @@ class _Run:
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
         self.tolerance, self.seed = tolerance, seed
         self.notes: list[str] = []
-        self.levels = _programs.levels_for(order, modes)
+        self.levels = _levels.levels_for(order, modes)
         try:
             hash(fn)
             self.key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
@@ -266,10 +260,10 @@ class _Run:
 
         self.python_base = base
         self.replay = replay
-        self.base = base if eager or not replay else _programs.PROGRAMS.get(
+        self.base = base if eager or not replay else _levels.PROGRAMS.get(
             None if self.key is None else ("base",) + self.key,
-            lambda: _programs.replayed(closed, keep_t) if closed is not None
-            else _programs.traced(base, diff, fixed))
+            lambda: _levels.replayed(closed, keep_t) if closed is not None
+            else _levels.traced(base, diff, fixed))
         self.eager = eager
         # Narrower float dtypes fn computes in (preferred_element_type=float32 on float64
         # inputs): no derivative through them is finer than their precision.
@@ -333,7 +327,7 @@ class _Run:
         arguments = (self.diff, self.fixed, inner, tangents, cotangents)
         if self.eager:
             return self._run_ad_eagerly(wanted, *arguments)
-        problems = _programs.PROGRAMS.get(
+        problems = _levels.PROGRAMS.get(
             None if self.key is None else ("problems",) + self.key, lambda: None)
         if problems is None:
             try:
@@ -344,23 +338,23 @@ class _Run:
             except Exception:  # noqa: BLE001 - find which pieces failed, one by one
                 problems = self._failing_pieces(wanted, *arguments)
                 if self.key is not None:
-                    _programs.PROGRAMS.get(("problems",) + self.key, lambda: problems)
+                    _levels.PROGRAMS.get(("problems",) + self.key, lambda: problems)
         usable = {k: tuple(p for p in v if (k, p) not in problems) for k, v in wanted.items()}
         results = self._ad_program(usable)(*arguments) if any(usable.values()) else {}
         return jax.device_get(results), problems
 
     def _ad_program(self, plan):
         plan_key = tuple(sorted(plan.items()))
-        return _programs.PROGRAMS.get(
+        return _levels.PROGRAMS.get(
             None if self.key is None else ("ad", plan_key) + self.key,
-            lambda: _programs.ad_program(self.base, plan, self.levels, eager=False))
+            lambda: _levels.ad_program(self.base, plan, self.levels, eager=False))
 
     def _pieces(self, wanted, inner, tangents, cotangents):
         for level in self.levels:
-            h = _programs.level_function(self.base, level, self.fixed, inner[level.key])
+            h = _levels.level_function(self.base, level, self.fixed, inner[level.key])
             for piece in wanted[level.key]:
                 yield level, piece, (lambda xs, h=h, piece=piece, key=level.key:
-                                     _programs.ad_piece(piece, h, xs, tangents[key],
+                                     _levels.ad_piece(piece, h, xs, tangents[key],
                                                         cotangents[key]))
 
     def _failing_pieces(self, wanted, diff, fixed, inner, tangents, cotangents) -> dict:
@@ -425,9 +419,9 @@ class _Run:
                 cs = True
                 source, eps = "float64 copy", float(np.finfo(np.float64).eps)
                 replay = self.replay and not self.eager
-                base64 = self.python_base if not replay else _programs.PROGRAMS.get(
+                base64 = self.python_base if not replay else _levels.PROGRAMS.get(
                     None if self.key is None else ("base64",) + self.key,
-                    lambda: _programs.traced(self.python_base, diff64, fixed64))
+                    lambda: _levels.traced(self.python_base, diff64, fixed64))
                 # A function may pin a narrower dtype inside (preferred_element_type, a layer
                 # with dtype=float32): its float64 copy then returns that dtype, its
                 # cotangents must have it, and its finite differences resolve only that finely.
@@ -480,10 +474,10 @@ class _Run:
         optional = {k: tuple(i for i, p in enumerate(v)
                              if isinstance(p[0], tuple) and p[0][0] == "signs")
                     for k, v in pairs.items()}
-        program = _programs.PROGRAMS.get(
+        program = _levels.PROGRAMS.get(
             None if self.key is None else
             ("oracle", cs, inside_x64, plan_key, tuple(sorted(optional.items()))) + self.key,
-            lambda: _programs.oracle_program(
+            lambda: _levels.oracle_program(
                 base or self.base, levels, plan, eager=self.eager,
                 measure=self.low_precision, optional=optional))
         def run(steps_of):
@@ -547,14 +541,14 @@ class _Run:
 
     def _add_complex_step(self, stats, pairs, used, fixed) -> None:
         """The complex step, where f is real-analytic and finite differences struggle."""
-        applies = _programs.PROGRAMS.get(
+        applies = _levels.PROGRAMS.get(
             None if self.key is None else ("cs",) + self.key,
-            lambda: _programs.complex_step_applies(self.python_base, pairs[0][1], fixed))
+            lambda: _levels.complex_step_applies(self.python_base, pairs[0][1], fixed))
         if not applies:
             return
-        program = _programs.PROGRAMS.get(
+        program = _levels.PROGRAMS.get(
             None if self.key is None else ("cs program",) + self.key,
-            lambda: _programs.complex_step_program(self.python_base, eager=self.eager))
+            lambda: _levels.complex_step_program(self.python_base, eager=self.eager))
         stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
         chosen = [pairs[i] for i in used]
         stats[(self.levels[0].key, "cs")] = jax.device_get(program(
@@ -597,7 +591,7 @@ class _Run:
             if level not in usable:
                 checks += self._problem_checks([level], problems)
                 continue
-            parent = relative.get(_programs.Level(level.chain[:-1]).key) if level.chain else None
+            parent = relative.get(_levels.Level(level.chain[:-1]).key) if level.chain else None
             used = stats[(level.key, "pairs", "x64")]
             judge = _LevelJudge(self, level, ad, problems,
                                 [pairs[level.key][i] for i in used], stats, source,
@@ -624,7 +618,7 @@ class _Run:
 
 def _problem_check(prop: str, chain: str, order: int, piece: str, error: BaseException) -> Check:
     text = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:300]}"
-    if _programs.mode_unavailable(error):
+    if _levels.mode_unavailable(error):
         return Check(prop, chain, order, SKIPPED, note=f"mode unavailable ({text})")
     return Check(prop, chain, order, FAILED, note=f"computing the {piece.upper()} raised {text}")
 
@@ -665,8 +659,9 @@ class _LevelJudge:
                 self.run.notes.append(
                     f"the rounding of the {self.level.label(piece.upper())} program in "
                     f"{self.precision(None)} could not be bounded (an operation without a rule "
-                    "in harness._running_error): its measured distance to the float64 copy "
-                    "counts as rounding, which would also hide a rule wrong only in that dtype")
+                    "in harness.error_model._running_error): its measured distance to the "
+                    "float64 copy counts as rounding, which would also hide a rule wrong only in "
+                    "that dtype")
         return self._bounds[piece]
 
     def measured(self, piece: str, leaf: int, difference) -> np.ndarray | float:
@@ -686,13 +681,13 @@ class _LevelJudge:
                 return np.asarray(bounds[leaf], np.float64)
         return 0.0 if difference is None else difference
 
-    def estimate(self, leaf: int, role) -> _judge.Estimate:
+    def estimate(self, leaf: int, role) -> _compare.Estimate:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
-        parts = [_judge.estimate(self.fd[leaf], cs, p, source=self.source,
+        parts = [_compare.estimate(self.fd[leaf], cs, p, source=self.source,
                                  complex_step=self.run.complex_step_size())
                  for p in self.role_pairs[role]]
-        return _judge.add_estimates(parts)
+        return _compare.add_estimates(parts)
 
     def roles(self, kind: str) -> list:
         return [r for r in self.role_pairs if isinstance(r, tuple) and r[0] == kind]
@@ -705,7 +700,7 @@ class _LevelJudge:
             dtypes += [s.dtype for s in self.spec]
         return lowest_precision(dtypes)
 
-    def rounding(self, leaf: int, main: _judge.Estimate) -> _judge.Rounding:
+    def rounding(self, leaf: int, main: _compare.Estimate) -> _compare.Rounding:
         dtype = self.precision(leaf)
         rel, rel_source = self.run.tolerance.relative(dtype)
         values = [np.abs(self.estimate(leaf, r).value) for r in ["main"] + self.roles("signs")]
@@ -713,7 +708,7 @@ class _LevelJudge:
         if magnitude is not None:
             values.append(np.abs(np.asarray(magnitude[leaf])))
         scale = np.nanmax(np.stack([np.where(np.isfinite(v), v, 0) for v in values]), axis=0)
-        floor = _judge.output_resolution(main, self.fd[leaf]["second"][0], self.t, self.x)
+        floor = _compare.output_resolution(main, self.fd[leaf]["second"][0], self.t, self.x)
         difference = None
         jvp, jvp64 = self.ad_result("jvp", "jvp")
         if jvp is not None and jvp64 is not None:
@@ -722,14 +717,14 @@ class _LevelJudge:
         measured = self.measured("jvp", leaf, difference)
         absolute = self.run.tolerance.absolute(dtype) + SUBNORMAL_FLOOR * float(
             jnp.finfo(dtype).tiny)
-        return _judge.Rounding(rel, rel_source, absolute, scale, floor, measured,
+        return _compare.Rounding(rel, rel_source, absolute, scale, floor, measured,
                                self.inherited(leaf), oracle_floor=ORACLE_RELATIVE_FLOOR * 10.0 ** (
                                    self.level.order - 1), measured_source=self.measured_source())
 
     def measured_source(self) -> str:
         if self.measure == "model" and self.bound("jvp") is not None:
             return "running-error bound of the AD program {:.2e}"
-        return _judge.Rounding.measured_source
+        return _compare.Rounding.measured_source
 
     def ad_result(self, piece: str, name: str):
         """(AD in the caller's dtypes, AD in the float64 copy) of one piece, or None."""
@@ -742,12 +737,12 @@ class _LevelJudge:
         if self.measure == "none":
             return 0.0
         if self.measure == "model" and self.bound(piece) is not None:
-            return _judge.abs_pairing([np.asarray(b, np.float64) for b in self.bound(piece)],
+            return _compare.abs_pairing([np.asarray(b, np.float64) for b in self.bound(piece)],
                                       other)
         here, there = self.ad_result(piece, name)
         if here is None or there is None:
             return 0.0
-        value = abs(_judge.pairing([np.asarray(a) - np.asarray(b) for a, b in zip(here, there)],
+        value = abs(_compare.pairing([np.asarray(a) - np.asarray(b) for a, b in zip(here, there)],
                                    other))
         return value if np.isfinite(value) else 0.0
 
@@ -805,7 +800,7 @@ class _LevelJudge:
                 out.append(problem)
             else:
                 for i, (main, rounding) in enumerate(zip(mains, roundings)):
-                    out.append(_judge.compare_elements(
+                    out.append(_compare.compare_elements(
                         prop="jvp_matches_oracle", chain=chain, order=order, leaf=self.paths[i],
                         got=np.asarray(jvp[i]), est=main, rounding=rounding))
         if "rev" in self.run.modes:
@@ -841,10 +836,10 @@ class _LevelJudge:
         if vjp is not None and vjp_scaled is not None:
             rel, _ = self.run.tolerance.relative(self.precision(None))
             budget = (sum(float(np.sum(np.abs(c) * r.amount)) for c, r in zip(self.c, roundings))
-                      + rel * _judge.abs_pairing(vjp, self.t)
+                      + rel * _compare.abs_pairing(vjp, self.t)
                       + MEASURED_SAFETY * self.measured_pairing("vjp", "vjp", self.t))
             checks.append(_linearity.vjp_linearity(
-                _judge.pairing(vjp, self.t), _judge.pairing(vjp_scaled, self.t), budget,
+                _compare.pairing(vjp, self.t), _compare.pairing(vjp_scaled, self.t), budget,
                 "the VJP's rounding budget"))
         return checks
 
@@ -855,21 +850,21 @@ class _LevelJudge:
             for w, m, r in zip(weights, mains, roundings)))
 
     def vjp_check(self, vjp, mains, roundings, chain) -> Check:
-        got = _judge.pairing(vjp, self.t)
-        expected = _judge.pairing(self.c, [m.value for m in mains])
+        got = _compare.pairing(vjp, self.t)
+        expected = _compare.pairing(self.c, [m.value for m in mains])
         rel, rel_source = self.run.tolerance.relative(self.precision(None))
         measured = self.measured_pairing("vjp", "vjp", self.t)
         budget = (self._total_budget(self.c, mains, roundings)
-                  + rel * _judge.abs_pairing(vjp, self.t) + MEASURED_SAFETY * measured)
+                  + rel * _compare.abs_pairing(vjp, self.t) + MEASURED_SAFETY * measured)
         settled = abs(got - expected) <= budget
         unsure = not settled and any(
             np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
         one_sided = ()
         if not settled and any(np.any(m.kink) for m in mains):
             one_sided = tuple(
-                _judge.pairing(self.c, [np.where(m.kink, m.one_sided[side][0], m.value)
+                _compare.pairing(self.c, [np.where(m.kink, m.one_sided[side][0], m.value)
                                         for m in mains]) for side in (0, 1))
-        return _judge.compare_scalar(
+        return _compare.compare_scalar(
             prop="vjp_matches_oracle", chain=chain, order=self.level.order,
             leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
             budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t| + "
@@ -881,16 +876,16 @@ class _LevelJudge:
 
     def transposition_check(self, jvp, vjp, roundings) -> Check:
         rel, rel_source = self.run.tolerance.relative(self.precision(None))
-        got = _judge.pairing(vjp, self.t)
-        expected = _judge.pairing(self.c, jvp)
+        got = _compare.pairing(vjp, self.t)
+        expected = _compare.pairing(self.c, jvp)
         magnitude = (sum(float(np.sum(np.abs(c) * (r.scale + r.floor)))
                          for c, r in zip(self.c, roundings))
-                     + _judge.abs_pairing(vjp, self.t) + _judge.abs_pairing(self.c, jvp))
+                     + _compare.abs_pairing(vjp, self.t) + _compare.abs_pairing(self.c, jvp))
         measured = (self.measured_pairing("vjp", "vjp", self.t)
                     + self.measured_pairing("jvp", "jvp", self.c))
         budget = (rel * magnitude + MEASURED_SAFETY * measured
                   + sum(float(np.max(r.absolute, initial=0.0)) for r in roundings))
-        return _judge.compare_scalar(
+        return _compare.compare_scalar(
             prop="jvp_vjp_transposition", chain=self.level.label("JVP/VJP"),
             order=self.level.order, leaf="<vjp(c), t> vs <c, jvp(t)>", got=got,
             expected=expected, budget=budget,
@@ -908,13 +903,13 @@ class _LevelJudge:
         checks = []
         _, grad64 = self.ad_result("grad", "grad")
         _, vjp64 = self.ad_result("vjp", "vjp")
-        t_scale = max(_judge.max_abs(self.t), 1e-300)
+        t_scale = max(_compare.max_abs(self.t), 1e-300)
         spread = float(np.max(roundings[0].scale + roundings[0].floor, initial=0.0)) / t_scale
         if vjp is not None:
             c = float(np.real(self.c[0].reshape(())))
             for j, (g, v) in enumerate(zip(grad, vjp)):
                 v = np.asarray(v)
-                identity = _judge.Estimate(
+                identity = _compare.Estimate(
                     v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
                     np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")
                 scale = np.abs(c * g) + np.abs(v) + abs(c) * spread
@@ -925,9 +920,9 @@ class _LevelJudge:
                     + self.measured("vjp", j, np.abs(v - np.asarray(vjp64[j])) if both else None))
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
                 inherited = float(np.max(roundings[0].inherited, initial=0.0))
-                rounding = _judge.Rounding(rel, rel_source, roundings[0].absolute, scale,
+                rounding = _compare.Rounding(rel, rel_source, roundings[0].absolute, scale,
                                            np.zeros(v.shape), measured, inherited)
-                checks.append(_judge.compare_elements(
+                checks.append(_compare.compare_elements(
                     prop="grad_matches_vjp", chain=chain, order=self.level.order,
                     leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
                     rounding=rounding))
@@ -935,12 +930,12 @@ class _LevelJudge:
         if basis:
             checks += self.grad_elementwise(grad, grad64, basis, mains[0], roundings[0], chain)
         else:
-            got = _judge.pairing(grad, self.t)
+            got = _compare.pairing(grad, self.t)
             main = mains[0]
             budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
-                      + rel * _judge.abs_pairing(grad, self.t)
+                      + rel * _compare.abs_pairing(grad, self.t)
                       + MEASURED_SAFETY * self.measured_pairing("grad", "grad", self.t))
-            checks.append(_judge.compare_scalar(
+            checks.append(_compare.compare_scalar(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
                 leaf="<grad, t> vs J t", got=got, expected=complex(main.value.reshape(())).real,
                 budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
@@ -980,18 +975,18 @@ class _LevelJudge:
             value = real(fields["value"])
             one_sided = tuple((real(fields[side]), fields[side + "_err"])
                               for side in ("forward", "backward"))
-            est = _judge.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
+            est = _compare.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
                                   fields["disagree"], one_sided,
                                   main.oracle + ", along unit vectors")
-            t_scale = max(_judge.max_abs(self.t), 1e-300)
-            per_element = _judge.Rounding(
+            t_scale = max(_compare.max_abs(self.t), 1e-300)
+            per_element = _compare.Rounding(
                 rounding.relative, rounding.relative_source, rounding.absolute,
                 np.abs(value) + np.abs(g),
                 np.full(g.shape, float(np.max(rounding.floor, initial=0.0)) / t_scale),
                 self.measured("grad", j, None if grad64 is None
                               else np.abs(g - np.asarray(grad64[j]))),
                 float(np.max(rounding.inherited, initial=0.0)))
-            checks.append(_judge.compare_elements(
+            checks.append(_compare.compare_elements(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
                 leaf=self.run.arguments.diff_paths[j], got=g, est=est, rounding=per_element))
         return checks
@@ -1008,8 +1003,8 @@ class _LevelJudge:
         got = complex(sum(np.sum(g * t) for g, t in zip(grad, self.t)))
         main = mains[0]
         budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
-                  + rel * _judge.abs_pairing(grad, self.t))
-        return [_judge.compare_scalar(
+                  + rel * _compare.abs_pairing(grad, self.t))
+        return [_compare.compare_scalar(
             prop="holomorphic_grad_matches_oracle", chain=chain, order=self.level.order,
             leaf="sum(f'(z) t) vs J t", got=got, expected=complex(main.value.reshape(())),
             budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
@@ -1020,10 +1015,10 @@ class _LevelJudge:
         checks = []
         for i, (main, rounding) in enumerate(zip(mains, roundings)):
             rotated = self.estimate(i, "cauchy_riemann")
-            expected = _judge.Estimate(
+            expected = _compare.Estimate(
                 1j * main.value, main.error + rotated.error, main.center,
                 main.kink | rotated.kink, main.disagree | rotated.disagree, (), main.oracle)
-            check = _judge.compare_elements(
+            check = _compare.compare_elements(
                 prop="cauchy_riemann", chain="JVP along i t vs i JVP along t", order=1,
                 leaf=self.paths[i], got=rotated.value, est=expected, rounding=rounding)
             if check.status == FAILED:

@@ -16,7 +16,7 @@ each distinct failure (a property and the primitives it fails on) as a standalon
     adharness fuzz --out failures/ --minutes 60 --seed 7 --rule jvp_matches_oracle
 
 ``adharness bench``, ``report``, ``compare`` and ``history`` run the benchmarks and read their
-results (see ``harness._cli_reports``).
+results (see ``harness.cli._reports``).
 
 Exit status: 0 when nothing failed, 1 when a derivative failed or an entry could not be checked
 (verify) or a failure was found, written now or already in the folder (fuzz), 2 for a usage
@@ -37,9 +37,9 @@ from collections.abc import Sequence
 from importlib import metadata
 
 import harness
-from harness import _cli_reports
 from harness._files import write_atomically
 from harness.catalog import ENTRIES, Entry
+from harness.cli import _reports
 
 ERROR = "error"
 KNOWN_BUG = "known-bug"  # fails as the entry's xfail says today's JAX does
@@ -138,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--known-bugs", action="store_true",
                       help="also generate what today's JAX is known to get wrong")
     fuzz.set_defaults(subparser=fuzz)
-    _cli_reports.add_commands(commands)
+    _reports.add_commands(commands)
     return parser
 
 
@@ -306,7 +306,7 @@ def fuzz(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _compile_fast_on_the_cpu() -> None:
     """The checks compile many small programs: on the CPU, ask XLA for little optimization."""
-    from harness._plugin_jax import compile_mode, set_compile_mode
+    from harness.plugin._jax import compile_mode, set_compile_mode
 
     set_compile_mode(compile_mode(None, checks_run=True, timing=False), asked=False)
 
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
-        command = {"verify": verify, "fuzz": fuzz, **_cli_reports.COMMANDS}[args.command]
+        command = {"verify": verify, "fuzz": fuzz, **_reports.COMMANDS}[args.command]
         return command(args, args.subparser)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 2)
