@@ -14,7 +14,8 @@ import hypothesis
 import hypothesis.strategies as st
 
 from harness._errors import NotApplicable, UndefinedPoint
-from harness.programs._program import Program
+from harness.catalog import Entry
+from harness.programs._program import FUNCTION_NAME, Program
 from harness.strategies import programs
 
 from ._registry import RULES, Rule
@@ -45,6 +46,15 @@ def programs_for(rule: Rule, **options) -> st.SearchStrategy[Program]:
     return programs(modes=modes, output=output, **options)
 
 
+def program_entry(program: Program, *, order: int = 1) -> Entry:
+    """The program as a catalog ``Entry`` drawing from the same domain (for the rules)."""
+    arguments = program.arguments
+    return Entry(FUNCTION_NAME, program.fn, lambda dtype: arguments, dtypes=(program.dtype,),
+                 order=order, holomorphic=program.holomorphic,
+                 forward_mode=program.forward_mode, reverse_mode=program.reverse_mode,
+                 domain="generated program's input bounds")
+
+
 def run_on_program(rule: Rule, program: Program, seed: int,
                    more_points: Callable[[], tuple] | None = None) -> None:
     """Run ``rule`` on ``program`` at its point (and, for batch rules, at ``more_points()``).
@@ -55,7 +65,7 @@ def run_on_program(rule: Rule, program: Program, seed: int,
         NotApplicable: the rule does not apply to this program.
     """
     order = HIGHER_ORDER if "higher_order" in rule.needs else 1
-    entry = program.entry(order=order)
+    entry = program_entry(program, order=order)
     if rule.batch:
         extra = [more_points() for _ in range(BATCH_POINTS - 1)] if more_points else []
         rule.run(program.fn, [program.args] + extra, entry, seed)

@@ -27,7 +27,7 @@ from harness._errors import (
     NotApplicable,
     UndefinedPoint,
 )
-from harness.computations import _levels
+from harness.computations import _compiled, _levels
 from harness.inputs import _directions
 from harness.inputs._arguments import flatten_arguments, validate_callable
 from harness.judging import _identity
@@ -85,14 +85,14 @@ class Subject:
         try:
             self.output_shape()
         except Exception as error:  # noqa: BLE001
-            if _levels.is_untraceable(error):
+            if _compiled.is_untraceable(error):
                 return False
         return True
 
     def output_shape(self) -> Any:
         key = self.key("output shape")
-        with _identity.x64_for(self.diff):
-            return _levels.PROGRAMS.get(key, lambda: jax.eval_shape(self.call, self.diff,
+        with _compiled.x64_for(self.diff):
+            return _compiled.PROGRAMS.get(key, lambda: jax.eval_shape(self.call, self.diff,
                                                                         self.fixed))
 
     def output_leaves(self) -> list[jax.ShapeDtypeStruct]:
@@ -105,10 +105,10 @@ class Subject:
         try:
             return self.output_shape()
         except Exception as error:  # noqa: BLE001 - untraceable: run it
-            if not _levels.is_untraceable(error):
+            if not _compiled.is_untraceable(error):
                 raise _raised(self.name, error) from error
             try:
-                with _identity.x64_for(self.diff):
+                with _compiled.x64_for(self.diff):
                     out = self.call(self.diff, self.fixed)
             except Exception as inner:  # noqa: BLE001
                 raise _raised(self.name, inner) from inner
@@ -185,7 +185,7 @@ def row_program(subject: Subject, name: str, row: Callable) -> Callable:
     the subject only through its arguments. Where fn cannot be traced it runs eagerly.
     """
     key = subject.key(name, "row")
-    return _levels.PROGRAMS.get(key, lambda: _levels.compiled_or_eager(row))
+    return _compiled.PROGRAMS.get(key, lambda: _compiled.compiled_or_eager(row))
 
 
 def identity_property(name: str, subject: Subject, *, left: Callable, right: Callable,
@@ -242,7 +242,7 @@ def identity_property(name: str, subject: Subject, *, left: Callable, right: Cal
 def _undefined(subject: Subject) -> str | None:
     """Why fn is undefined at the subject's point, or None when it is finite there."""
     try:
-        with _identity.x64_for(subject.diff):
+        with _compiled.x64_for(subject.diff):
             out = subject.call(subject.diff, subject.fixed)
     except Exception as error:  # noqa: BLE001 - fn's own error, not an undefined point
         raise _raised(subject.name, error) from error

@@ -23,7 +23,7 @@ import numpy as np
 import harness
 from harness import Report
 from harness._errors import DerivativeMismatch, FunctionRaised, NotApplicable, UndefinedPoint
-from harness.computations._levels import PROGRAMS
+from harness.computations._compiled import PROGRAMS
 from harness.results._report import FAILED, PASSED
 
 from ._run import Subject, conclude, oracle_property, validate_seed

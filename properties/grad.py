@@ -15,7 +15,7 @@ import numpy as np
 
 from harness import Report
 from harness._errors import DerivativeMismatch, NotApplicable
-from harness.judging._identity import x64_for
+from harness.computations._compiled import x64_for
 
 from ._run import (
     Subject,

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 
 from harness import Report
 from harness._errors import InvalidArgument
-from harness.computations._levels import PROGRAMS
+from harness.computations._compiled import PROGRAMS
 
 from ._flat import flat_point, flat_scalar
 from ._run import (

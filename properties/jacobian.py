@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from harness import Report
-from harness.computations._levels import PROGRAMS
+from harness.computations._compiled import PROGRAMS
 
 from ._flat import flat_function, flat_point
 from ._run import Subject, identity_property, one_dtype, oracle_property, real_inputs, validate_seed

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from harness import Report
-from harness.computations._levels import compiled
+from harness.computations._compiled import compiled
 
 from ._run import Subject, identity_property, oracle_property, row_program, validate_seed
 

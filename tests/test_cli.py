@@ -13,8 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from harness.cli import _main as cli
 from harness.catalog import Entry
+from harness.cli import _main as cli
 from harness.strategies import arrays
 
 FAST = ["--only", "seed.tanh", "--only", "sin", "--max-examples", "3"]

@@ -71,7 +71,7 @@ def test_source_runs_on_its_own_and_matches_fn():
         script = program.reproducer() + "import sys; sys.stdout.flush()\n"
         namespace: dict = {"__name__": "reproducer"}
         exec(compile(program.source, "<source>", "exec"), namespace)
-        with harness.judging._identity.x64_for(list(program.args)):
+        with harness.computations._compiled.x64_for(list(program.args)):
             expected = np.asarray(program.fn(*program.args))
             got = np.asarray(namespace["program"](*program.args))
         np.testing.assert_array_equal(got, expected)
@@ -90,7 +90,7 @@ def test_every_operation_runs_on_the_numpy_inputs_of_the_standalone_source():
             continue
         assert all(isinstance(a, np.ndarray) for a in program.args)
         try:
-            with harness.judging._identity.x64_for(list(program.args)):
+            with harness.computations._compiled.x64_for(list(program.args)):
                 program.fn(*program.args)
         except Exception as error:  # noqa: BLE001 - every failure is collected and shown
             failed.append(f"{name}: {error!r}\n{program.source}")
@@ -115,7 +115,7 @@ def test_reproducer_is_a_standalone_script():
     run = subprocess.run([sys.executable, "-c", program.reproducer()], capture_output=True,
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    with harness.judging._identity.x64_for(list(program.args)):
+    with harness.computations._compiled.x64_for(list(program.args)):
         expected = np.asarray(program.fn(*program.args))
     assert str(expected).split()[0].strip("[") in run.stdout
 
@@ -153,7 +153,7 @@ def test_options_restrict_what_is_drawn():
     for program in draw_many(programs(modes=("rev",)), 30, seed=8):
         assert program.reverse_mode and "while_loop" not in program.ops
     for program in draw_many(programs(output="scalar"), 20, seed=9):
-        with harness.judging._identity.x64_for(list(program.args)):
+        with harness.computations._compiled.x64_for(list(program.args)):
             assert np.shape(program.fn(*program.args)) == ()
 
 

@@ -16,7 +16,6 @@ cannot be traced; they run eagerly, with loops where the compiled path uses ``vm
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import itertools
 from collections.abc import Callable, Sequence
@@ -25,14 +24,15 @@ from typing import Any
 import jax
 import jax.extend.core
 import jax.numpy as jnp
-import numpy as np
 
-from harness.error_model import _magnitudes
-from harness.judging import _linearity
-from harness.oracles import _differences
+from harness.computations._compiled import PROGRAMS, compiled
+from harness.error_model import _magnitudes, _running_error
 
 MODE_NAMES = {"fwd": "JVP", "rev": "VJP"}
 PIECES = ("jvp", "vjp", "grad", "holomorphic_grad", "jvp_scaled", "vjp_scaled")
+# The scaled tangent and cotangent of the linearity identity (``harness.judging._linearity``).
+LINEARITY_SCALE = -1024.0
+SCALED_PIECES = {"jvp": "jvp_scaled", "vjp": "vjp_scaled"}
 
 # Messages by which JAX says that a mode does not exist for a function (skipped, not failed).
 _MODE_UNAVAILABLE = (
@@ -40,11 +40,6 @@ _MODE_UNAVAILABLE = (
     "Reverse-mode differentiation does not work for lax.while_loop",
     "Differentiation rule for",
     "not implemented",
-)
-_UNTRACEABLE = (
-    jax.errors.ConcretizationTypeError,
-    jax.errors.TracerArrayConversionError,
-    jax.errors.TracerIntegerConversionError,
 )
 
 
@@ -77,10 +72,6 @@ def levels_for(order: int, modes: Sequence[str]) -> tuple[Level, ...]:
 def mode_unavailable(error: BaseException) -> bool:
     text = str(error)
     return any(phrase in text for phrase in _MODE_UNAVAILABLE)
-
-
-def is_untraceable(error: BaseException) -> bool:
-    return isinstance(error, _UNTRACEABLE)
 
 
 def _derive(h: Callable, mode: str, direction: Sequence[Any]) -> Callable:
@@ -120,6 +111,11 @@ def replayed(closed, keep: Sequence[int]) -> Callable:
     return lambda xs, fx: [jnp.asarray(o) for i, o in enumerate(replay(*xs, *fx)) if i in keep]
 
 
+def scaled(leaves: list) -> list:
+    """The direction ``s d`` for each leaf ``d``, in its own dtype (a Python float is weak)."""
+    return [leaf * LINEARITY_SCALE for leaf in leaves]
+
+
 def _scalar(h: Callable) -> Callable:
     return lambda xs: h(xs)[0].reshape(())
 
@@ -134,95 +130,13 @@ def ad_piece(name: str, h: Callable, xs, t, c):
         y, pullback = jax.vjp(h, xs)
         return {"y": y, "vjp": pullback(c)[0]}
     if name == "jvp_scaled":
-        return {"jvp_scaled": jax.jvp(h, (xs,), (_linearity.scaled(t),))[1]}
+        return {"jvp_scaled": jax.jvp(h, (xs,), (scaled(t),))[1]}
     if name == "vjp_scaled":
         _, pullback = jax.vjp(h, xs)
-        return {"vjp_scaled": pullback(_linearity.scaled(c))[0]}
+        return {"vjp_scaled": pullback(scaled(c))[0]}
     if name == "grad":
         return {"grad": jax.grad(_scalar(h))(xs)}
     return {"holomorphic_grad": jax.grad(_scalar(h), holomorphic=True)(xs)}
-
-
-# The programs run once per point on tiny inputs: compiling them fast matters more than
-# compiling them well. On the CPU these options cut compile time by 2-4x and leave run time
-# about as is; an XLA that lacks one of them compiles with its defaults.
-_FAST_COMPILE = {
-    "xla_backend_optimization_level": 0,
-    "xla_llvm_disable_expensive_passes": True,
-    "xla_cpu_use_fusion_emitters": False,
-}
-
-
-def compiled(fn: Callable) -> Callable:
-    """``jax.jit(fn)``, asking XLA for a quick compile on the CPU."""
-    if jax.default_backend() != "cpu":
-        return jax.jit(fn)
-    fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
-    state = {"fast": True}
-
-    def run(*args):
-        if state["fast"] and not _tracing(args):  # inside a trace: compiled with the caller
-            try:
-                return fast(*args)
-            except Exception as error:  # noqa: BLE001 - only an unknown option is retried
-                if "compile option" not in str(error):
-                    raise
-                state["fast"] = False
-        return plain(*args)
-
-    return run
-
-
-def _tracing(args) -> bool:
-    """Whether ``args`` hold tracers: a call from inside another trace, which XLA compiles
-    with the outer program's options (a nested jit may not set its own)."""
-    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(args))
-
-
-def compiled_or_eager(fn: Callable) -> Callable:
-    """``compiled(fn)``, falling back to ``fn`` itself for good once fn cannot be traced."""
-    program = compiled(fn)
-    state = {"eager": False}
-
-    def run(*args):
-        if not state["eager"]:
-            try:
-                return program(*args)
-            except Exception as error:  # noqa: BLE001 - only untraceable functions fall back
-                if not is_untraceable(error):
-                    raise
-                state["eager"] = True
-        return fn(*args)
-
-    return run
-
-
-class ProgramCache:
-    """A small LRU of built programs, keyed on everything the trace depends on but shapes."""
-
-    def __init__(self, size: int = 128):
-        self._store: collections.OrderedDict = collections.OrderedDict()
-        self._size = size
-
-    def get(self, key, build: Callable):
-        if key is None:
-            return build()
-        try:
-            value = self._store.pop(key)
-        except KeyError:
-            value = build()
-        except TypeError:  # unhashable key part
-            return build()
-        self._store[key] = value
-        while len(self._store) > self._size:
-            self._store.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        self._store.clear()
-
-
-PROGRAMS = ProgramCache()
 
 
 def ad_program(base: Callable, plan: dict[str, tuple[str, ...]], levels: Sequence[Level],
@@ -268,60 +182,23 @@ def float64_derivatives(h: Callable, diff, t, c, pieces: Sequence[str], *, measu
     return out
 
 
-def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
-                   *, eager: bool, measure: bool,
-                   optional: dict[str, tuple[int, ...]] | None = None) -> Callable:
-    """Stencil values for every (point, direction) pair of every level,
-    with the magnitudes and float64 derivatives of ``float64_derivatives``.
+def piece_bound(base: Callable, level, piece: str, diff, fixed, inner, t, c, *,
+                key) -> list | None:
+    """The bound of one AD piece ("jvp", "vjp" or "grad") of a level of ``harness.check``,
+    compiled once per (key, level, piece) and shapes; None where there is none."""
 
-    ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
-    at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
-    that ran.
-    """
-    optional = optional or {}
-
-    def run(fixed, inner, points, directions, steps, diff, tangents, cotangents):
-        out = {}
-        for level in levels:
-            h = level_function(base, level, fixed, inner[level.key])
-            found = float64_derivatives(h, diff, tangents[level.key], cotangents[level.key],
-                                        plan[level.key], measure=measure)
-            for piece, value in found.items():
-                out[(level.key, piece, "x64")] = value
-            count = jax.tree_util.tree_leaves(points[level.key])[0].shape[0]
-            skip = optional.get(level.key, ()) if "magnitude" in found else ()
-            used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
-            out[(level.key, "pairs", "x64")] = used
-            pick = lambda tree, used=used: jax.tree_util.tree_map(lambda a: a[used], tree)
-            one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
-            out[(level.key, "fd")] = _differences.map_over(
-                one, pick(points[level.key]), pick(directions[level.key]),
-                pick(steps[level.key]), eager=eager)
-        return out
-
-    return run if eager else compiled(run)
-
-
-def complex_step_program(base: Callable, *, eager: bool) -> Callable:
-    """``Im f(x + i sigma t) / sigma`` for a batch of (point, direction) pairs of ``f``."""
-
-    def run(fixed, points, directions, sigma):
-        h = lambda xs: base(xs, fixed)
-        one = lambda x, t: _differences.complex_step(h, x, t, sigma)
-        return _differences.map_over(one, points, directions, eager=eager)
-
-    return run if eager else compiled(run)
-
-
-def complex_step_applies(base: Callable, diff, fixed) -> bool:
-    """Whether ``base`` at complex points is the analytic continuation of its real self."""
-    if any(jnp.issubdtype(x.dtype, jnp.complexfloating) for x in diff):
-        return False
+    h_of = lambda fixed, inner: level_function(base, level, fixed, inner)
+    pieces = {
+        "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
+        "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
+        "grad": lambda xs, fixed, inner, t, c: jax.grad(
+            lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
+    }
+    program = PROGRAMS.get(
+        None if key is None else ("bound", piece, level.key) + key,
+        lambda: compiled(lambda *a: _running_error.program_bound(pieces[piece], a)))
     try:
-        z = [jnp.asarray(x, jnp.complex128) for x in diff]
-        closed = jax.make_jaxpr(lambda xs: base(xs, fixed))(z)
-    except Exception:  # noqa: BLE001 - any failure to trace at complex points rules it out
-        return False
-    if not all(jnp.issubdtype(v.aval.dtype, jnp.complexfloating) for v in closed.jaxpr.outvars):
-        return False
-    return _differences.is_analytic_jaxpr(closed.jaxpr)
+        bounds = program(diff, fixed, inner, t, c)
+    except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
+        return None
+    return None if bounds is None else jax.device_get(bounds)

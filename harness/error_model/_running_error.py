@@ -28,8 +28,6 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
-from harness.computations import _levels
-
 # Library functions: XLA's float32 approximations are within a few ulps.
 FUNCTION_ULPS = 4.0
 _EXACT_ELEMENTWISE = frozenset("neg abs sign floor ceil round max min clamp select_n copy "
@@ -238,25 +236,3 @@ def narrower_dtypes(jaxpr, dtypes) -> list:
                 if hasattr(inner, "eqns"):
                     stack.append(inner)
     return sorted(found, key=str)
-
-
-def piece_bound(base: Callable, level, piece: str, diff, fixed, inner, t, c, *,
-                key) -> list | None:
-    """The bound of one AD piece ("jvp", "vjp" or "grad") of a level of ``harness.check``,
-    compiled once per (key, level, piece) and shapes; None where there is none."""
-
-    h_of = lambda fixed, inner: _levels.level_function(base, level, fixed, inner)
-    pieces = {
-        "jvp": lambda xs, fixed, inner, t, c: jax.jvp(h_of(fixed, inner), (xs,), (t,))[1],
-        "vjp": lambda xs, fixed, inner, t, c: jax.vjp(h_of(fixed, inner), xs)[1](c)[0],
-        "grad": lambda xs, fixed, inner, t, c: jax.grad(
-            lambda v: h_of(fixed, inner)(v)[0].reshape(()))(xs),
-    }
-    program = _levels.PROGRAMS.get(
-        None if key is None else ("bound", piece, level.key) + key,
-        lambda: _levels.compiled(lambda *a: program_bound(pieces[piece], a)))
-    try:
-        bounds = program(diff, fixed, inner, t, c)
-    except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
-        return None
-    return None if bounds is None else jax.device_get(bounds)

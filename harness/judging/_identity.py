@@ -20,7 +20,6 @@ deviation itself for low-dtype inputs).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from harness.computations import _levels
+from harness.computations import _compiled
+from harness.computations._compiled import holds_64_bit, is_inexact, x64_for
 from harness.error_model._budget import MEASURED_SAFETY, ROUNDING_MULTIPLE
 from harness.inputs._arguments import float64_twin
 from harness.results._report import FAILED, INCONCLUSIVE, PASSED, Check
@@ -61,31 +61,14 @@ class NotFiniteHere(Exception):
     """Both sides are nan or inf at the same place: the point is outside fn's domain."""
 
 
-def _is_inexact(leaf: Any) -> bool:
-    return hasattr(leaf, "dtype") and jnp.issubdtype(np.asarray(leaf).dtype, jnp.inexact)
-
-
 def _cast(tree: Any, convert: Callable[[np.dtype], np.dtype]) -> Any:
     return jax.tree_util.tree_map(
-        lambda v: np.asarray(v).astype(convert(np.asarray(v).dtype)) if _is_inexact(v) else v,
+        lambda v: np.asarray(v).astype(convert(np.asarray(v).dtype)) if is_inexact(v) else v,
         tree)
 
 
-def _wide(tree: Any) -> bool:
-    return any(_is_inexact(v) and np.dtype(np.asarray(v).dtype).itemsize
-               >= (16 if jnp.issubdtype(np.asarray(v).dtype, jnp.complexfloating) else 8)
-               for v in jax.tree_util.tree_leaves(tree))
-
-
-def x64_for(tree: Any):
-    """A context enabling 64-bit types when ``tree`` holds 64-bit leaves, else a no-op."""
-    if _wide(tree) and not jax.config.jax_enable_x64:
-        return jax.enable_x64(True)
-    return contextlib.nullcontext()
-
-
 def _runner(side: Callable, *, jit: bool) -> Callable:
-    return _levels.compiled(side) if jit else side
+    return _compiled.compiled(side) if jit else side
 
 
 def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left: bool = True,
@@ -99,12 +82,12 @@ def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left
 
     def build():
         if both:
-            pair = _levels.compiled(lambda a: (left(a), right(a)))
+            pair = _compiled.compiled(lambda a: (left(a), right(a)))
             return {"pair": pair, "eager": False}
         return {"left": _runner(left, jit=jit_left), "right": _runner(right, jit=jit_right),
                 "eager": False}
 
-    programs = _levels.PROGRAMS.get(None if key is None else ("identity",) + tuple(key), build)
+    programs = _compiled.PROGRAMS.get(None if key is None else ("identity",) + tuple(key), build)
     if not programs["eager"]:
         try:
             if "pair" in programs:
@@ -113,7 +96,7 @@ def evaluate(left: Callable, right: Callable, inputs: Any, *, key: Any, jit_left
                 out = (programs["left"](inputs), programs["right"](inputs))
             return jax.device_get(out) + (False,)
         except Exception as error:  # noqa: BLE001 - only untraceable functions are retried
-            if not (allow_eager and _levels.is_untraceable(error)):
+            if not (allow_eager and _compiled.is_untraceable(error)):
                 raise
             programs["eager"] = True
     return jax.device_get((left(inputs), right(inputs))) + (True,)
@@ -134,7 +117,7 @@ def identity_checks(prop: str, left: Callable, right: Callable, inputs: Any, *, 
         NotFiniteHere: both sides are nan or inf at the same places.
     """
     notes: list[str] = []
-    wide = _wide(inputs)
+    wide = holds_64_bit(inputs)
     with x64_for(inputs):
         got, want, eager = evaluate(left, right, inputs, key=key, jit_left=jit_left,
                                     jit_right=jit_right, allow_eager=allow_eager)

@@ -16,22 +16,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from harness.computations._levels import LINEARITY_SCALE
 from harness.judging._compare import _item, _relative
 from harness.results._report import FAILED, PASSED, SKIPPED, Check
 
-LINEARITY_SCALE = -1024.0
 # The two evaluations round independently: each within the derivative's rounding budget.
 LINEARITY_SAFETY = 2.0
-SCALED_PIECES = {"jvp": "jvp_scaled", "vjp": "vjp_scaled"}
 JVP_PROPERTY, JVP_CHAIN = "jvp_is_linear_in_t", "JVP along -1024 t vs -1024 x JVP along t"
 VJP_PROPERTY, VJP_CHAIN = "vjp_is_linear_in_c", "VJP of -1024 c vs -1024 x VJP of c"
 ORACLE = "identity: linearity, no finite differences"
 OVERFLOWS = "not judged: the derivative or an intermediate overflows along the scaled direction"
-
-
-def scaled(leaves: list) -> list:
-    """The direction ``s d`` for each leaf ``d``, in its own dtype (a Python float is weak)."""
-    return [leaf * LINEARITY_SCALE for leaf in leaves]
 
 
 def jvp_linearity(jvp: Sequence, jvp_scaled: Sequence, paths: Sequence[str],

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import hypothesis.strategies as st
 import jax
 
+from harness.computations._compiled import x64_for
 from harness.results._reproduce import literal
 
 FUNCTION_NAME = "program"
@@ -68,20 +69,9 @@ class Program:
 
     def primitives(self) -> frozenset[str]:
         """The jaxpr primitives the program uses, those inside control flow and rules included."""
-        from harness.judging._identity import x64_for
-
         with x64_for(list(self.args)):
             closed = jax.make_jaxpr(self.fn)(*self.args)
         return frozenset(primitive_names(closed.jaxpr))
-
-    def entry(self, *, order: int = 1, name: str = FUNCTION_NAME):
-        """The program as a catalog ``Entry`` drawing from the same domain (for the rules)."""
-        from harness.catalog import Entry
-
-        arguments = self.arguments
-        return Entry(name, self.fn, lambda dtype: arguments, dtypes=(self.dtype,), order=order,
-                     holomorphic=self.holomorphic, forward_mode=self.forward_mode,
-                     reverse_mode=self.reverse_mode, domain="generated program's input bounds")
 
     def reproducer(self) -> str:
         """Standalone Python: the program's source and its inputs, ready to paste into an issue."""

@@ -1,0 +1,73 @@
+"""The oracle's programs: every level of a check on a finite-difference stencil in float64,
+with its magnitudes and float64 derivatives, and the complex step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from harness.computations._compiled import compiled
+from harness.computations._levels import Level, float64_derivatives, level_function
+from harness.oracles import _differences
+
+
+def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
+                   *, eager: bool, measure: bool,
+                   optional: dict[str, tuple[int, ...]] | None = None) -> Callable:
+    """Stencil values for every (point, direction) pair of every level,
+    with the magnitudes and float64 derivatives of ``float64_derivatives``.
+
+    ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
+    at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
+    that ran.
+    """
+    optional = optional or {}
+
+    def run(fixed, inner, points, directions, steps, diff, tangents, cotangents):
+        out = {}
+        for level in levels:
+            h = level_function(base, level, fixed, inner[level.key])
+            found = float64_derivatives(h, diff, tangents[level.key], cotangents[level.key],
+                                        plan[level.key], measure=measure)
+            for piece, value in found.items():
+                out[(level.key, piece, "x64")] = value
+            count = jax.tree_util.tree_leaves(points[level.key])[0].shape[0]
+            skip = optional.get(level.key, ()) if "magnitude" in found else ()
+            used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
+            out[(level.key, "pairs", "x64")] = used
+            pick = lambda tree, used=used: jax.tree_util.tree_map(lambda a: a[used], tree)
+            one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
+            out[(level.key, "fd")] = _differences.map_over(
+                one, pick(points[level.key]), pick(directions[level.key]),
+                pick(steps[level.key]), eager=eager)
+        return out
+
+    return run if eager else compiled(run)
+
+
+def complex_step_program(base: Callable, *, eager: bool) -> Callable:
+    """``Im f(x + i sigma t) / sigma`` for a batch of (point, direction) pairs of ``f``."""
+
+    def run(fixed, points, directions, sigma):
+        h = lambda xs: base(xs, fixed)
+        one = lambda x, t: _differences.complex_step(h, x, t, sigma)
+        return _differences.map_over(one, points, directions, eager=eager)
+
+    return run if eager else compiled(run)
+
+
+def complex_step_applies(base: Callable, diff, fixed) -> bool:
+    """Whether ``base`` at complex points is the analytic continuation of its real self."""
+    if any(jnp.issubdtype(x.dtype, jnp.complexfloating) for x in diff):
+        return False
+    try:
+        z = [jnp.asarray(x, jnp.complex128) for x in diff]
+        closed = jax.make_jaxpr(lambda xs: base(xs, fixed))(z)
+    except Exception:  # noqa: BLE001 - any failure to trace at complex points rules it out
+        return False
+    if not all(jnp.issubdtype(v.aval.dtype, jnp.complexfloating) for v in closed.jaxpr.outvars):
+        return False
+    return _differences.is_analytic_jaxpr(closed.jaxpr)

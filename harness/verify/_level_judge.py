@@ -1,0 +1,290 @@
+"""The verdicts of one level of a check: its JVP, VJP, gradient, transposition, linearity and
+Cauchy-Riemann checks, judged on the level's evidence, and judged again on the error model's
+bound where the measured rounding is in doubt."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from harness.error_model._budget import MEASURED_SAFETY, ORACLE_SAFETY
+from harness.judging import _compare, _linearity
+from harness.results._report import FAILED, PASSED, Check
+from harness.verify._level_evidence import LevelEvidence
+
+
+class LevelJudge:
+    """Every check of one level, from its evidence."""
+
+    def __init__(self, evidence: LevelEvidence):
+        self.evidence = evidence
+        self.run, self.level, self.ad = evidence.run, evidence.level, evidence.ad
+        self.t, self.c = evidence.t, evidence.c
+        self.spec, self.paths = evidence.spec, evidence.paths
+        self.relative: list = []
+
+    def checks(self) -> list[Check]:
+        """Every check of the level. A check that fails, or in a low dtype passes only thanks
+        to the measured rounding, is judged again with the running-error bound of its AD
+        program in place of the measured rounding (computed only then: one more compile)."""
+        raw = self.judged()
+        relative = self.relative
+        suspect = [i for i, a in enumerate(raw) if a.status == FAILED]
+        if self.run.low_precision:
+            self.evidence.measure = "none"
+            bare = self.judged()
+            suspect += [i for i, (a, b) in enumerate(zip(raw, bare))
+                        if a.status == PASSED and b.status != PASSED]
+        if suspect:
+            self.evidence.measure = "model"
+            modeled = self.judged()
+            raw = [modeled[i] if i in suspect else check for i, check in enumerate(raw)]
+        self.evidence.measure, self.relative = "raw", relative
+        return raw
+
+    def judged(self) -> list[Check]:
+        level, order = self.level, self.level.order
+        mains = [self.evidence.estimate(i, "main") for i in range(len(self.spec))]
+        roundings = [self.evidence.rounding(i, m) for i, m in enumerate(mains)]
+        self.relative = [r.relative_amount for r in roundings]
+        out: list[Check] = []
+        jvp = self.ad.get((level.key, "jvp"), {}).get("jvp")
+        vjp = self.ad.get((level.key, "vjp"), {}).get("vjp")
+        if "fwd" in self.run.modes:
+            chain = level.label("JVP")
+            problem = self.evidence.skipped_or_failed("jvp_matches_oracle", chain, "jvp")
+            if problem:
+                out.append(problem)
+            else:
+                for i, (main, rounding) in enumerate(zip(mains, roundings)):
+                    out.append(_compare.compare_elements(
+                        prop="jvp_matches_oracle", chain=chain, order=order, leaf=self.paths[i],
+                        got=np.asarray(jvp[i]), est=main, rounding=rounding))
+        if "rev" in self.run.modes:
+            chain = level.label("VJP")
+            problem = self.evidence.skipped_or_failed("vjp_matches_oracle", chain, "vjp")
+            if problem:
+                out.append(problem)
+            else:
+                out.append(self.vjp_check(vjp, mains, roundings, chain))
+        if jvp is not None and vjp is not None:
+            out.append(self.transposition_check(jvp, vjp, roundings))
+        if "grad" in self.run.wanted_pieces(level):
+            out += self.grad_checks(vjp, mains, roundings)
+        if "holomorphic_grad" in self.run.wanted_pieces(level):
+            out += self.holomorphic_grad_checks(mains, roundings)
+        if self.run.holomorphic and not level.chain:
+            out += self.cauchy_riemann_checks(mains, roundings)
+        if not level.chain:
+            out += self.linearity_checks(mains, roundings)
+        return out
+
+    def linearity_checks(self, mains, roundings) -> list[Check]:
+        """jvp(s t) = s jvp(t) and vjp(s c) = s vjp(c), within twice the rounding budget."""
+        key, checks = self.level.key, []
+        jvp = self.ad.get((key, "jvp"), {}).get("jvp")
+        jvp_scaled = self.ad.get((key, "jvp_scaled"), {}).get("jvp_scaled")
+        if jvp is not None and jvp_scaled is not None:
+            checks += _linearity.jvp_linearity(
+                jvp, jvp_scaled, self.paths, [r.amount for r in roundings],
+                "the JVP's rounding budget")
+        vjp = self.ad.get((key, "vjp"), {}).get("vjp")
+        vjp_scaled = self.ad.get((key, "vjp_scaled"), {}).get("vjp_scaled")
+        if vjp is not None and vjp_scaled is not None:
+            rel, _ = self.run.tolerance.relative(self.evidence.precision(None))
+            budget = (sum(float(np.sum(np.abs(c) * r.amount)) for c, r in zip(self.c, roundings))
+                      + rel * _compare.abs_pairing(vjp, self.t)
+                      + MEASURED_SAFETY * self.evidence.measured_pairing("vjp", "vjp", self.t))
+            checks.append(_linearity.vjp_linearity(
+                _compare.pairing(vjp, self.t), _compare.pairing(vjp_scaled, self.t), budget,
+                "the VJP's rounding budget"))
+        return checks
+
+    def _total_budget(self, weights, mains, roundings) -> float:
+        return float(sum(
+            np.sum(np.abs(w) * (ORACLE_SAFETY * np.where(np.isfinite(m.error), m.error, 0)
+                                + r.amount))
+            for w, m, r in zip(weights, mains, roundings)))
+
+    def vjp_check(self, vjp, mains, roundings, chain) -> Check:
+        got = _compare.pairing(vjp, self.t)
+        expected = _compare.pairing(self.c, [m.value for m in mains])
+        rel, rel_source = self.run.tolerance.relative(self.evidence.precision(None))
+        measured = self.evidence.measured_pairing("vjp", "vjp", self.t)
+        budget = (self._total_budget(self.c, mains, roundings)
+                  + rel * _compare.abs_pairing(vjp, self.t) + MEASURED_SAFETY * measured)
+        settled = abs(got - expected) <= budget
+        unsure = not settled and any(
+            np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
+        one_sided = ()
+        if not settled and any(np.any(m.kink) for m in mains):
+            one_sided = tuple(
+                _compare.pairing(self.c, [np.where(m.kink, m.one_sided[side][0], m.value)
+                                        for m in mains]) for side in (0, 1))
+        return _compare.compare_scalar(
+            prop="vjp_matches_oracle", chain=chain, order=self.level.order,
+            leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
+            budget_source=(f"sum |c| x (elementwise JVP budget) + {rel_source} x |vjp(c)||t| + "
+                           f"{MEASURED_SAFETY:g} x |<vjp(c) - vjp(c) in float64 copy, t>| "
+                           f"{measured:.2e}"),
+            oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
+            unsure_note="the function has a kink here, or its oracles disagree",
+            one_sided=one_sided)
+
+    def transposition_check(self, jvp, vjp, roundings) -> Check:
+        rel, rel_source = self.run.tolerance.relative(self.evidence.precision(None))
+        got = _compare.pairing(vjp, self.t)
+        expected = _compare.pairing(self.c, jvp)
+        magnitude = (sum(float(np.sum(np.abs(c) * (r.scale + r.floor)))
+                         for c, r in zip(self.c, roundings))
+                     + _compare.abs_pairing(vjp, self.t) + _compare.abs_pairing(self.c, jvp))
+        measured = (self.evidence.measured_pairing("vjp", "vjp", self.t)
+                    + self.evidence.measured_pairing("jvp", "jvp", self.c))
+        budget = (rel * magnitude + MEASURED_SAFETY * measured
+                  + sum(float(np.max(r.absolute, initial=0.0)) for r in roundings))
+        return _compare.compare_scalar(
+            prop="jvp_vjp_transposition", chain=self.level.label("JVP/VJP"),
+            order=self.level.order, leaf="<vjp(c), t> vs <c, jvp(t)>", got=got,
+            expected=expected, budget=budget,
+            budget_source=(f"{rel_source} x (|c||J||t| + |vjp(c)||t| + |c||jvp(t)|) + "
+                           f"{MEASURED_SAFETY:g} x measured rounding {measured:.2e}"),
+            oracle="exact identity (no finite differences)")
+
+    def grad_checks(self, vjp, mains, roundings) -> list[Check]:
+        chain = self.level.label("grad")
+        problem = self.evidence.skipped_or_failed("grad_matches_oracle", chain, "grad")
+        if problem:
+            return [problem]
+        grad = [np.asarray(g) for g in self.ad[(self.level.key, "grad")]["grad"]]
+        rel, rel_source = self.run.tolerance.relative(self.evidence.precision(0))
+        checks = []
+        _, grad64 = self.evidence.ad_result("grad", "grad")
+        _, vjp64 = self.evidence.ad_result("vjp", "vjp")
+        t_scale = max(_compare.max_abs(self.t), 1e-300)
+        spread = float(np.max(roundings[0].scale + roundings[0].floor, initial=0.0)) / t_scale
+        if vjp is not None:
+            c = float(np.real(self.c[0].reshape(())))
+            for j, (g, v) in enumerate(zip(grad, vjp)):
+                v = np.asarray(v)
+                identity = _compare.Estimate(
+                    v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
+                    np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")
+                scale = np.abs(c * g) + np.abs(v) + abs(c) * spread
+                both = grad64 is not None and vjp64 is not None
+                grad_difference = np.abs(g - np.asarray(grad64[j])) if both else None
+                vjp_difference = np.abs(v - np.asarray(vjp64[j])) if both else None
+                measured = (abs(c) * self.evidence.measured("grad", j, grad_difference)
+                            + self.evidence.measured("vjp", j, vjp_difference))
+                # The output is one number (maybe shaped (1,)): its inherited rounding too.
+                inherited = float(np.max(roundings[0].inherited, initial=0.0))
+                rounding = _compare.Rounding(rel, rel_source, roundings[0].absolute, scale,
+                                           np.zeros(v.shape), measured, inherited)
+                checks.append(_compare.compare_elements(
+                    prop="grad_matches_vjp", chain=chain, order=self.level.order,
+                    leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
+                    rounding=rounding))
+        basis = self.evidence.roles("basis")
+        if basis:
+            checks += self.grad_elementwise(grad, grad64, basis, mains[0], roundings[0], chain)
+        else:
+            got = _compare.pairing(grad, self.t)
+            main = mains[0]
+            budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
+                      + rel * _compare.abs_pairing(grad, self.t)
+                      + MEASURED_SAFETY * self.evidence.measured_pairing("grad", "grad", self.t))
+            checks.append(_compare.compare_scalar(
+                prop="grad_matches_oracle", chain=chain, order=self.level.order,
+                leaf="<grad, t> vs J t", got=got, expected=complex(main.value.reshape(())).real,
+                budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
+                oracle=main.oracle,
+                unsure=bool(abs(got - complex(main.value.reshape(())).real) > budget
+                            and np.any(main.kink | main.disagree)),
+                one_sided=tuple(float(np.real(side.reshape(()))) for side, _ in main.one_sided)
+                if abs(got - complex(main.value.reshape(())).real) > budget
+                and np.any(main.kink) else (),
+                unsure_note="the function has a kink here, or its oracles disagree"))
+        return checks
+
+    def grad_elementwise(self, grad, grad64, basis, main, rounding, chain) -> list[Check]:
+        """The gradient element by element, each against the oracle along a unit vector."""
+        checks = []
+        for j, g in enumerate(grad):
+            fields = {"value": np.zeros(g.shape, complex), "error": np.zeros(g.shape),
+                      "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool),
+                      "forward": np.zeros(g.shape, complex), "forward_err": np.zeros(g.shape),
+                      "backward": np.zeros(g.shape, complex), "backward_err": np.zeros(g.shape)}
+            for role in basis:
+                _, leaf, k, unit = role
+                if leaf != j:
+                    continue
+                e = self.evidence.estimate(0, role)
+                idx = np.unravel_index(k, g.shape) if g.shape else ()
+                # JAX's gradient of a real function of z = x + iy is df/dx - i df/dy.
+                weight = 1.0 if unit == 1.0 else -1j
+                fields["value"][idx] += e.value.reshape(()) * weight
+                fields["error"][idx] += float(e.error.reshape(()))
+                for side, (value, error) in zip(("forward", "backward"), e.one_sided):
+                    fields[side][idx] += value.reshape(()) * weight
+                    fields[side + "_err"][idx] += float(error.reshape(()))
+                fields["kink"][idx] |= bool(e.kink.reshape(()))
+                fields["disagree"][idx] |= bool(e.disagree.reshape(()))
+            real = (lambda a: a) if np.iscomplexobj(g) else (lambda a: a.real)
+            value = real(fields["value"])
+            one_sided = tuple((real(fields[side]), fields[side + "_err"])
+                              for side in ("forward", "backward"))
+            est = _compare.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
+                                  fields["disagree"], one_sided,
+                                  main.oracle + ", along unit vectors")
+            t_scale = max(_compare.max_abs(self.t), 1e-300)
+            per_element = _compare.Rounding(
+                rounding.relative, rounding.relative_source, rounding.absolute,
+                np.abs(value) + np.abs(g),
+                np.full(g.shape, float(np.max(rounding.floor, initial=0.0)) / t_scale),
+                self.evidence.measured("grad", j, None if grad64 is None
+                              else np.abs(g - np.asarray(grad64[j]))),
+                float(np.max(rounding.inherited, initial=0.0)))
+            checks.append(_compare.compare_elements(
+                prop="grad_matches_oracle", chain=chain, order=self.level.order,
+                leaf=self.run.arguments.diff_paths[j], got=g, est=est, rounding=per_element))
+        return checks
+
+    def holomorphic_grad_checks(self, mains, roundings) -> list[Check]:
+        chain = self.level.label("holomorphic grad")
+        problem = self.evidence.skipped_or_failed("holomorphic_grad_matches_oracle", chain,
+                                         "holomorphic_grad")
+        if problem:
+            return [problem]
+        grad = [np.asarray(g) for g in
+                self.ad[(self.level.key, "holomorphic_grad")]["holomorphic_grad"]]
+        rel, rel_source = self.run.tolerance.relative(self.evidence.precision(0))
+        got = complex(sum(np.sum(g * t) for g, t in zip(grad, self.t)))
+        main = mains[0]
+        budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
+                  + rel * _compare.abs_pairing(grad, self.t))
+        return [_compare.compare_scalar(
+            prop="holomorphic_grad_matches_oracle", chain=chain, order=self.level.order,
+            leaf="sum(f'(z) t) vs J t", got=got, expected=complex(main.value.reshape(())),
+            budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
+            oracle=main.oracle)]
+
+    def cauchy_riemann_checks(self, mains, roundings) -> list[Check]:
+        """Along i t the derivative of a holomorphic function is i times that along t."""
+        checks = []
+        for i, (main, rounding) in enumerate(zip(mains, roundings)):
+            rotated = self.evidence.estimate(i, "cauchy_riemann")
+            expected = _compare.Estimate(
+                1j * main.value, main.error + rotated.error, main.center,
+                main.kink | rotated.kink, main.disagree | rotated.disagree, (), main.oracle)
+            check = _compare.compare_elements(
+                prop="cauchy_riemann", chain="JVP along i t vs i JVP along t", order=1,
+                leaf=self.paths[i], got=rotated.value, est=expected, rounding=rounding)
+            if check.status == FAILED:
+                check = _replace_note(check, "holomorphic=True, but fn is not complex-"
+                                      "differentiable here (the Cauchy-Riemann equations fail)")
+            checks.append(check)
+        return checks
+
+
+def _replace_note(check: Check, note: str) -> Check:
+    return dataclasses.replace(check, note=note)

@@ -1,0 +1,223 @@
+"""The oracle's side of a check: the (point, direction) pairs of every level, run on ladders of
+steps by one compiled program, with fn's measured noise and the complex step where they help.
+
+``run`` is the ``Run`` of one ``harness.check`` call (its leaves, levels, programs and notes).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from harness.computations import _compiled, _levels, _oracle_programs
+from harness.error_model._budget import lowest_precision
+from harness.inputs import _directions
+from harness.inputs._arguments import float64_twin
+from harness.oracles import _differences, _ladders, _noise
+
+RETRY_LADDERS = 3
+BASIS_LIMIT = 16
+COMPLEX_STEP = 1e-20
+
+
+def run_oracle(run, inner, tangents, cotangents, levels, plan):
+    pairs = {level.key: oracle_pairs(run, level, tangents[level.key]) for level in levels}
+    inner = {level.key: inner[level.key] for level in levels}
+    plan = {level.key: plan[level.key] for level in levels}
+    upcast = lambda leaves: [np.asarray(v).astype(float64_twin(v.dtype)) for v in leaves]
+    ad_args64 = ({k: upcast(tangents[k]) for k in plan},
+                 {k: upcast(cotangents[k]) for k in plan})
+    stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
+    points = {k: stack([p[1] for p in v]) for k, v in pairs.items()}
+    directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
+    with jax.enable_x64(True):
+        fixed64 = [np.asarray(x) for x in run.fixed]
+        inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
+                       for dirs in v] for k, v in inner.items()}
+        diff64 = [x[0] for x in points[run.levels[0].key]]
+        try:
+            cs = True
+            source, eps = "float64 copy", float(np.finfo(np.float64).eps)
+            replay = run.replay and not run.eager
+            base64 = run.python_base if not replay else _compiled.PROGRAMS.get(
+                None if run.key is None else ("base64",) + run.key,
+                lambda: _levels.traced(run.python_base, diff64, fixed64))
+            # A function may pin a narrower dtype inside (preferred_element_type, a layer
+            # with dtype=float32): its float64 copy then returns that dtype, its
+            # cotangents must have it, and its finite differences resolve only that finely.
+            out64 = jax.eval_shape(base64, diff64, fixed64)
+            narrow_out = [o.dtype for o in out64
+                          if np.dtype(o.dtype) != np.dtype(float64_twin(o.dtype))]
+            narrow = narrow_out + [d for d in run.inside
+                                   if np.dtype(d) != np.dtype(float64_twin(d))]
+            if narrow:
+                eps = float(jnp.finfo(lowest_precision(narrow)).eps)
+                source = f"float64 copy, which computes in {lowest_precision(narrow)}"
+            if narrow_out:
+                like = lambda chain: out64 if "rev" not in chain else diff64
+                cast = lambda leaves, spec: [np.asarray(v).astype(s.dtype)
+                                             for v, s in zip(leaves, spec)]
+                ad_args64 = (ad_args64[0], {
+                    level.key: cast(cotangents[level.key], like(level.chain))
+                    for level in levels})
+                inner64 = {level.key: [
+                    cast(d, like(level.chain[:depth])) if mode == "rev" else d
+                    for depth, (mode, d) in enumerate(zip(level.chain, inner64[level.key]))]
+                    for level in levels}
+            stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, points,
+                                      directions, eps, cs, (diff64,) + ad_args64,
+                                      base=base64)
+        except jax.errors.UnexpectedTracerError:
+            raise  # check() traces fn itself instead of its jaxpr
+        except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
+            run.notes.append(
+                f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
+                "the oracle ran in the inputs' own dtypes and is less accurate")
+            cs, source = False, "own dtypes"
+            eps = float(jnp.finfo(lowest_precision([x.dtype for x in run.diff])).eps)
+            own = {k: [np.stack([np.asarray(x)[i].astype(d.dtype) for i in range(len(x))])
+                       for x, d in zip(v, run.diff)] for k, v in points.items()}
+            own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
+                            or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
+                            for t, d in zip(v, run.diff)] for k, v in directions.items()}
+            own_args = ([np.asarray(x) for x in run.diff],
+                         {k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
+            stats = _ladder_runs(run, levels, plan, pairs, run.fixed, inner, own, own_dirs,
+                                      eps, False, own_args, inside_x64=False)
+    return pairs, stats, source
+
+
+def oracle_pairs(run, level, tangent):
+    """(role, point, direction) for every directional derivative the oracle computes."""
+    x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
+    t64 = [np.asarray(t).astype(float64_twin(t.dtype)) for t in tangent]
+    directions = [("main", t64)]
+    rng = _directions.generator(run.seed, "signs", level.key)
+    n_real = sum(np.size(x) * (2 if np.iscomplexobj(x) else 1) for x in x64)
+    for k in range(2 if n_real > 1 else 0):  # one real input has no cancellation to expose
+        signs = _directions.signs_like(rng, t64)
+        directions.append((("signs", k), [t * s for t, s in zip(t64, signs)]))
+    if run.holomorphic and not level.chain:
+        directions.append(("cauchy_riemann", [1j * t for t in t64]))
+    spec, _ = run.level_spec(level.chain)
+    if len(spec) == 1 and np.size(spec[0]) == 1 and 1 < n_real <= BASIS_LIMIT:
+        for j, x in enumerate(x64):
+            for k in range(np.size(x)):
+                for unit in ((1.0, 1j) if np.iscomplexobj(x) else (1.0,)):
+                    basis = [np.zeros_like(v) for v in x64]
+                    basis[j].reshape(-1)[k] = unit
+                    directions.append((("basis", j, k, unit), basis))
+    return [(role, x64, part) for role, t in directions
+            for part in _ladders.split_by_scale(x64, t)]
+
+
+class _LadderRuns:
+    """One compiled oracle program, run on the pairs of a check at ladders of steps."""
+
+    def __init__(self, program, pairs, fixed, inner, points, directions, ad_args, eps):
+        self.program, self.pairs, self.eps = program, pairs, eps
+        self.inputs = (fixed, inner, points, directions)
+        self.ad_args = ad_args
+
+    def at(self, steps_of):
+        """(steps, raw program output) with the steps ``steps_of(point, direction)``."""
+        steps = {k: np.stack([steps_of(p[1], p[2]) for p in v]) for k, v in self.pairs.items()}
+        return steps, jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
+
+    def evaluate(self, attempt: int, noise=None):
+        """The ladder ``attempt`` deep, summarized per pair; and which pairs ran."""
+        steps, raw = self.at(lambda x, t: _differences.ladder(
+            x, t, start=attempt * _differences.LADDER_LEVELS))
+        moved = {
+            k: np.stack([_differences.displacement_error(p[1], p[2], steps[k][i])
+                         for i, p in enumerate(v)]) for k, v in self.pairs.items()
+        }
+        used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
+        return {
+            key: value if len(key) == 3 or key[1] == "cs" else [
+                _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
+                                             self.eps, moved[key[0]][used[key[0]]], noise=n)
+                for v, n in zip(value, noise[key] if noise else [None] * len(value))]
+            for key, value in raw.items()
+        }, used
+
+    def ladders(self, noise=None):
+        """Estimates from ladders of steps, retried deeper where unresolved, and confirmed."""
+        merged = None
+        for attempt in range(RETRY_LADDERS + 1):
+            result, used = self.evaluate(attempt, noise)
+            merged = result if merged is None else _ladders.merge(merged, result)
+            if not _ladders.unresolved(merged):
+                break
+        if attempt == 0:
+            # A ladder can settle on a stable wrong value: steps longer than the period of
+            # an oscillation (fresnel at x = 30) average it away and agree with each other.
+            # The next ladder down, run by the same compiled program, must agree within
+            # both error estimates. Where it does not, a third ladder decides: if the two
+            # of smaller steps agree, the steps have converged and the second is taken; if
+            # not, the estimates are noise and their gap is the oracle's error.
+            second = self.evaluate(1, noise)[0]
+            if _ladders.apart(merged, second):
+                merged = _ladders.confirm(merged, second, self.evaluate(2, noise)[0])
+        return merged, used
+
+
+def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps, cs,
+                 ad_args, inside_x64=True, base=None):
+    """The oracle's estimates for every pair: ladders with fn's measured noise as their
+    rounding floor where it matters, and the complex step where they resolve f poorly."""
+    plan_key = tuple(sorted(plan.items()))
+    # Which pairs are sign flips depends on how the directions split by scale: part of the
+    # program's identity, since it decides at trace time which pairs to evaluate.
+    optional = {k: tuple(i for i, p in enumerate(v)
+                         if isinstance(p[0], tuple) and p[0][0] == "signs")
+                for k, v in pairs.items()}
+    program = _compiled.PROGRAMS.get(
+        None if run.key is None else
+        ("oracle", cs, inside_x64, plan_key, tuple(sorted(optional.items()))) + run.key,
+        lambda: _oracle_programs.oracle_program(
+            base or run.base, levels, plan, eager=run.eager,
+            measure=run.low_precision, optional=optional))
+    runs = _LadderRuns(program, pairs, fixed, inner, points, directions, ad_args, eps)
+    # fn's own noise at the point, from equally spaced tiny offsets run by the same
+    # program: it sets the rounding floor of every finite difference below.
+    probe_steps, probe = runs.at(_noise.noise_steps)
+    noise = _noise.measured(probe, probe_steps, pairs)
+    merged, used = runs.ladders()
+    # Where fn's measured noise is far above eps |f| and agrees with what the ladders
+    # found, the ladders run again with it as their rounding floor.
+    noise = _noise.significant(_noise.consistent(noise, probe, probe_steps, merged), probe,
+                               eps)
+    if noise:
+        merged, used = runs.ladders(noise)
+        run.notes += _noise.notes(noise, probe, run.levels[0].key,
+                                  run.level_spec(())[1], eps)
+    root = run.levels[0].key
+    if cs is not False and root in pairs and _ladders.poorly_resolved(merged[(root, "fd")]):
+        _add_complex_step(run, merged, pairs[root], used[root], fixed)
+    return merged
+
+
+def _add_complex_step(run, stats, pairs, used, fixed) -> None:
+    """The complex step, where f is real-analytic and finite differences struggle."""
+    applies = _compiled.PROGRAMS.get(
+        None if run.key is None else ("cs",) + run.key,
+        lambda: _oracle_programs.complex_step_applies(run.python_base, pairs[0][1], fixed))
+    if not applies:
+        return
+    program = _compiled.PROGRAMS.get(
+        None if run.key is None else ("cs program",) + run.key,
+        lambda: _oracle_programs.complex_step_program(run.python_base, eager=run.eager))
+    stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
+    chosen = [pairs[i] for i in used]
+    stats[(run.levels[0].key, "cs")] = jax.device_get(program(
+        fixed, stack([p[1] for p in chosen]), stack([p[2] for p in chosen]),
+        complex_step_size(run.diff)))
+
+
+def complex_step_size(diff) -> float:
+    """Imaginary step: 1e-20 of the smallest nonzero |x_j| (at most 1), never subnormal."""
+    nonzero = [np.abs(np.asarray(x))[np.asarray(x) != 0] for x in diff]
+    smallest = min((float(np.min(v)) for v in nonzero if v.size), default=1.0)
+    return max(COMPLEX_STEP * min(1.0, smallest), 1e-290)
