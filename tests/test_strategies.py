@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from harness._errors import InvalidArgument
 from harness.strategies import _arrays as arrays_module
-from harness.strategies import arrays
+from harness.strategies import _value_classes, arrays
 
 # No example database and a fixed seed, so every run draws the same examples; the
 # explain phase (slow, only useful for failure reports) is left out.
@@ -82,7 +82,7 @@ def test_dtype_aliases_are_accepted(dtype):
 def test_unbounded_values_are_finite_and_capped(dtype):
     dt = np.dtype(dtype)
     component = {"complex64": np.float32, "complex128": np.float64}.get(dt.name, dt)
-    cap = arrays_module._CAPS[np.dtype(component)]
+    cap = _value_classes._CAPS[np.dtype(component)]
     for a in draw_all(arrays(dtype, (6,)), n=100):
         values = parts(a)
         assert np.isfinite(values).all()
@@ -129,8 +129,8 @@ def test_bounds_are_respected(dtype, lo, hi):
 )
 def test_both_bounds_are_reached(dtype, lo, hi):
     dt = np.dtype(dtype)
-    inner_lo = arrays_module._round_up(lo, dt) if dt.kind != "i" else lo
-    inner_hi = arrays_module._round_down(hi, dt) if dt.kind != "i" else hi
+    inner_lo = _value_classes.round_up(lo, dt) if dt.kind != "i" else lo
+    inner_hi = _value_classes.round_down(hi, dt) if dt.kind != "i" else hi
     strategy = arrays(dtype, (4,), min_value=lo, max_value=hi)
     assert (reach(strategy, lambda a: (a == inner_lo).any()) == inner_lo).any()
     assert (reach(strategy, lambda a: (a == inner_hi).any()) == inner_hi).any()

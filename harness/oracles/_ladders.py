@@ -88,7 +88,8 @@ def apart(first: dict, second: dict) -> bool:
 
 
 def confirm(first: dict, second: dict, third: dict) -> dict:
-    """``first``'s estimates, checked against two ladders of smaller steps (harness.verify._oracle_runs)."""
+    """``first``'s estimates, checked against two ladders of smaller steps
+    (``harness.verify._oracle_runs``)."""
     out = {}
     for key, value in first.items():
         if len(key) == 3 or key[1] == "cs":

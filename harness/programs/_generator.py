@@ -15,19 +15,28 @@ operation, all by indices that shrink to zero: failing programs shrink towards o
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 
 import hypothesis.strategies as st
 
 from harness._errors import InvalidArgument
+from harness.programs._array_ops import LINALG, REDUCTIONS, SHAPES
+from harness.programs._builder import (
+    ATTEMPTS,
+    FALLBACK,
+    MAX_DIM,
+    Builder,
+    Var,
+    applicable,
+    elementwise_binary,
+    elementwise_unary,
+)
+from harness.programs._control_ops import CONTROL
 from harness.programs._ops import (
     BINARY,
     COMPLEX_BINARY,
     COMPLEX_UNARY,
-    LIMIT,
     UNARY,
-    UNIT,
     Bounds,
     Op,
     disk,
@@ -41,437 +50,8 @@ REAL_DTYPES = ("float32", "float64")
 COMPLEX_DTYPES = ("complex64", "complex128")
 INPUT_BOUNDS = (Bounds(-2.0, 2.0), Bounds(0.25, 2.0), Bounds(-1.0, 1.0), Bounds(0.5, 4.0))
 INPUT_DISKS = (disk(1.0), disk(2.0))
-MAX_DIM = 8  # no generated array dimension grows beyond this
-LOOP_TRIPS = 3
-# Operations today's JAX differentiates wrongly in some context, left out there unless asked for.
-# jnp.logaddexp (so softplus and log_sigmoid) inside lax.scan: the reverse-mode second
-# derivative at the tie x == 0 is doubled (0.5 for softplus, not 0.25), jax 0.10.0 to 0.11.2.
-# A custom_jvp whose primal calls jnp.logaddexp is hit too, though its rule never
-# differentiates logaddexp: jacfwd(grad(f)) at x0 = [0.] of
-# f = scan(lambda c, r: (tanh(softplus_custom_jvp(c) + r),) * 2, x0[0], x0)[1][0] gives -0.992
-# where jacfwd(jacfwd(f)), the same f with log1p(exp(x)), and mpmath give -1.568.
-KNOWN_BUGS_IN_LOOPS = {"softplus": "jnp.logaddexp in lax.scan: reverse-mode second derivative "
-                                   "doubled at the tie x == 0 (jax 0.10.0 to 0.11.2)",
-                       "log_sigmoid": "same as softplus (it calls jnp.logaddexp)",
-                       "softplus_custom_jvp": "same as softplus (its primal calls jnp.logaddexp)"}
-ATTEMPTS = 4  # draws of an operation that applies before falling back to the simplest
-
-
-@dataclasses.dataclass(frozen=True)
-class Var:
-    name: str
-    shape: tuple[int, ...]
-    bounds: Bounds
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return math.prod(self.shape)
-
-
-class _Builder:
-    """The program drawn so far: its lines, helper definitions, values and facts."""
-
-    def __init__(self, draw, inputs: list[Var], *, unary: list[Op], max_ndim: int,
-                 known_bugs: bool) -> None:
-        self.draw = draw
-        self.vars = list(inputs)
-        self.lines: list[str] = []
-        self.helpers: dict[str, str] = {}
-        self.ops: list[str] = []
-        self.used: set[str] = set()
-        self.unary = unary
-        self.max_ndim = max_ndim
-        self.known_bugs = known_bugs
-        self.holomorphic = True
-        self.count = 0
-        self.forward = True
-        self.reverse = True
-
-    def fresh(self, prefix: str = "v") -> str:
-        self.count += 1
-        return f"{prefix}{self.count}"
-
-    def keeps_a_mode(self, *, forward: bool, reverse: bool) -> bool:
-        """Whether an operation with these AD modes leaves the program one of them."""
-        return (self.forward and forward) or (self.reverse and reverse)
-
-    def usable(self, ops: Sequence[Op]) -> list[Op]:
-        return [op for op in ops if self.keeps_a_mode(forward=op.forward, reverse=op.reverse)]
-
-    def note(self, op: Op | str) -> None:
-        if isinstance(op, Op):
-            self.ops.append(op.name)
-            if op.helper:
-                self.helpers[op.name] = op.helper
-            self.forward &= op.forward
-            self.reverse &= op.reverse
-            self.holomorphic &= op.holomorphic
-        else:
-            self.ops.append(op)
-
-    def emit(self, expression: str, shape: tuple[int, ...], bounds: Bounds,
-             *operands: Var) -> Var:
-        var = Var(self.fresh(), tuple(shape), bounds)
-        self.lines.append(f"{var.name} = {expression}")
-        self.vars.append(var)
-        self.used.update(v.name for v in operands)
-        return var
-
-    def unary_chain(self, bounds: Bounds, arg: str, *, max_length: int = 2,
-                    loop: bool = False) -> tuple[str, Bounds]:
-        """``arg`` through 1 to ``max_length`` drawn unary operations applicable to ``bounds``
-        (in a loop body, without those JAX gets wrong there unless known bugs are asked for)."""
-        ops = self.usable(self.unary)
-        if loop and not self.known_bugs:
-            ops = [op for op in ops if op.name not in KNOWN_BUGS_IN_LOOPS]
-        length = self.draw(st.integers(1, max_length))
-        for _ in range(length):
-            op = self.draw(st.sampled_from(applicable(ops, bounds)))
-            self.note(op)
-            arg, bounds = op.render([arg], [bounds]), op.image(bounds)
-        return arg, bounds
-
-
-def applicable(ops: Sequence[Op], *bounds: Bounds) -> list[Op]:
-    found = [op for op in ops if op.applies(*bounds)]
-    return found or [FALLBACK[ops[0] in COMPLEX_UNARY if ops else False]]
-
-
-def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
-    out = []
-    for x, y in zip(reversed((1,) * (len(b) - len(a)) + a), reversed((1,) * (len(a) - len(b)) + b)):
-        if x != y and 1 not in (x, y):
-            return None
-        out.append(max(x, y))
-    return tuple(reversed(out))
-
-
-def _lit(value: float) -> str:
-    return repr(float(value))
-
-
-# Structural operations: each builds one node from operand x, or returns None where it does not
-# apply. Registered by group in NODES below.
-
-def _elementwise_unary(b: _Builder, x: Var, op: Op) -> Var | None:
-    if not op.applies(x.bounds) or not b.usable([op]):
-        return None
-    b.note(op)
-    return b.emit(op.render([x.name], [x.bounds]), x.shape, op.image(x.bounds), x)
-
-
-def _elementwise_binary(b: _Builder, x: Var, op: Op) -> Var | None:
-    partners = [y for y in b.vars if (s := _broadcast(x.shape, y.shape)) is not None
-                and len(s) <= b.max_ndim and op.applies(x.bounds, y.bounds)]
-    if not partners:
-        return None
-    y = b.draw(st.sampled_from(partners))
-    b.note(op)
-    return b.emit(op.render([x.name, y.name], [x.bounds, y.bounds]), _broadcast(x.shape, y.shape),
-                  op.image(x.bounds, y.bounds), x, y)
-
-
-def _axis(b: _Builder, x: Var, *, allow_none: bool = True) -> tuple[int | None, int, tuple]:
-    """A drawn axis, how many elements it reduces, and the shape left."""
-    choices = ([None] if allow_none else []) + list(range(x.ndim))
-    axis = b.draw(st.sampled_from(choices))
-    if axis is None:
-        return None, x.size, ()
-    return axis, x.shape[axis], x.shape[:axis] + x.shape[axis + 1:]
-
-
-def _reduction(name: str, call: str, image, accepts=lambda x: True, *, keep_shape=False,
-               allow_none=True):
-    def node(b: _Builder, x: Var) -> Var | None:
-        if x.ndim == 0 or not accepts(x):
-            return None
-        axis, k, rest = _axis(b, x, allow_none=allow_none)
-        bounds = image(x.bounds, k)
-        if bounds.magnitude > LIMIT:
-            return None
-        b.note(name)
-        where = "" if axis is None else f", axis={axis}"
-        return b.emit(f"{call}({x.name}{where})", x.shape if keep_shape else rest, bounds, x)
-    return node
-
-
-def _product_bounds(bounds: Bounds, k: int) -> Bounds:
-    out = bounds
-    for _ in range(k - 1):
-        out = out.times(bounds)
-    return out
-
-
-def _cumulative_product_bounds(bounds: Bounds, k: int) -> Bounds:
-    out, power = bounds, bounds
-    for _ in range(k - 1):
-        power = power.times(bounds)
-        out = out.hull(power)
-    return out
-
-
-def _norm_bounds(bounds: Bounds, k: int) -> Bounds:
-    low = min(abs(bounds.lo), abs(bounds.hi))
-    return Bounds(math.sqrt(k) * low, math.sqrt(k) * bounds.magnitude)
-
-
-REDUCTIONS = {
-    "sum": _reduction("sum", "jnp.sum", lambda b, k: b.scaled(k)),
-    "mean": _reduction("mean", "jnp.mean", lambda b, k: b),
-    "prod": _reduction("prod", "jnp.prod", _product_bounds),
-    "logsumexp": _reduction("logsumexp", "jax.nn.logsumexp",
-                            lambda b, k: Bounds(b.lo, b.hi + math.log(k))),
-    "norm": _reduction("norm", "jnp.linalg.norm", _norm_bounds, lambda x: x.bounds.off_zero(),
-                       allow_none=False),
-    "cumsum": _reduction("cumsum", "jnp.cumsum", lambda b, k: b.scaled(k), keep_shape=True,
-                         allow_none=False),
-    "cumprod": _reduction("cumprod", "jnp.cumprod", _cumulative_product_bounds,
-                          keep_shape=True, allow_none=False),
-    "softmax": _reduction("softmax", "jax.nn.softmax", lambda b, k: Bounds(0.0, 1.0),
-                          keep_shape=True, allow_none=False),
-}
-
-
-def _shape_op(name: str, expression: str, shape_of, accepts, bounds_of=lambda x: x.bounds):
-    def node(b: _Builder, x: Var) -> Var | None:
-        if not accepts(x, b):
-            return None
-        shape = shape_of(x)
-        if any(d > MAX_DIM for d in shape):
-            return None
-        b.note(name)
-        return b.emit(expression.format(x=x.name, n=x.shape[0] if x.ndim else 0), shape,
-                      bounds_of(x), x)
-    return node
-
-
-def _two_arrays(name: str, expression: str, pair_ok, shape_of, bounds_of):
-    def node(b: _Builder, x: Var) -> Var | None:
-        partners = [y for y in b.vars if pair_ok(x, y, b)
-                    and all(d <= MAX_DIM for d in shape_of(x, y))]
-        if not partners:
-            return None
-        y = b.draw(st.sampled_from(partners))
-        b.note(name)
-        return b.emit(expression.format(x=x.name, y=y.name), shape_of(x, y), bounds_of(x, y),
-                      x, y)
-    return node
-
-
-def _with_zero(x: Var) -> Bounds:
-    return x.bounds.hull(Bounds(0.0, 0.0))
-
-
-SHAPES = {
-    "transpose": _shape_op("transpose", "{x}.T", lambda x: x.shape[::-1],
-                           lambda x, b: x.ndim == 2),
-    "flatten": _shape_op("flatten", "{x}.reshape(-1)", lambda x: (x.size,),
-                         lambda x, b: x.ndim == 2),
-    "column": _shape_op("column", "{x}[:, None]", lambda x: x.shape + (1,),
-                        lambda x, b: x.ndim == 1 and b.max_ndim >= 2),
-    "flip": _shape_op("flip", "jnp.flip({x}, axis=0)", lambda x: x.shape,
-                      lambda x, b: x.ndim >= 1),
-    "slice": _shape_op("slice", "{x}[1:]", lambda x: (x.shape[0] - 1,) + x.shape[1:],
-                       lambda x, b: x.ndim >= 1 and x.shape[0] >= 2),
-    "dynamic_slice": _shape_op("dynamic_slice", "lax.dynamic_slice_in_dim({x}, 1, {n} - 1)",
-                               lambda x: (x.shape[0] - 1,) + x.shape[1:],
-                               lambda x, b: x.ndim >= 1 and x.shape[0] >= 2),
-    "gather": _shape_op("gather", "{x}[jnp.array([{n} - 1, 0])]",
-                        lambda x: (2,) + x.shape[1:], lambda x, b: x.ndim >= 1),
-    "roll": _shape_op("roll", "jnp.roll({x}, 1, axis=0)", lambda x: x.shape,
-                      lambda x, b: x.ndim >= 1),
-    "pad": _shape_op("pad", "jnp.pad({x}, 1)", lambda x: tuple(d + 2 for d in x.shape),
-                     lambda x, b: x.ndim >= 1, _with_zero),
-    "broadcast": _shape_op("broadcast", "jnp.broadcast_to({x}, (2,) + jnp.shape({x}))",
-                           lambda x: (2,) + x.shape, lambda x, b: x.ndim < b.max_ndim),
-    "concatenate": _two_arrays(
-        "concatenate", "jnp.concatenate([{x}, {y}])",
-        lambda x, y, b: x.ndim >= 1 and y.ndim == x.ndim and y.shape[1:] == x.shape[1:],
-        lambda x, y: (x.shape[0] + y.shape[0],) + x.shape[1:],
-        lambda x, y: x.bounds.hull(y.bounds)),
-    "stack": _two_arrays(
-        "stack", "jnp.stack([{x}, {y}])",
-        lambda x, y, b: y.shape == x.shape and x.ndim < b.max_ndim,
-        lambda x, y: (2,) + x.shape, lambda x, y: x.bounds.hull(y.bounds)),
-    "outer": _two_arrays(
-        "outer", "jnp.outer({x}, {y})", lambda x, y, b: x.ndim == 1 == y.ndim and b.max_ndim >= 2,
-        lambda x, y: x.shape + y.shape, lambda x, y: x.bounds.times(y.bounds)),
-    "scatter_add": _two_arrays(
-        # jnp.asarray: an input is a NumPy array in the standalone source, which has no .at
-        "scatter_add", "jnp.asarray({x}).at[0].add({y})",
-        lambda x, y, b: x.ndim >= 1 and y.ndim == 0,
-        lambda x, y: x.shape, lambda x, y: x.bounds.hull(x.bounds.plus(y.bounds))),
-}
-
-# Matrices built from any (m, n) value so that the linear algebra on them is well conditioned:
-# SPD with eigenvalues in [1, 1 + m]; symmetric with eigenvalues 3, 6, ... apart by 2.5 or more;
-# (m, n) with singular values 3, 6, ... apart by 2.5 or more.
-HELPERS = {
-    "spd": """
-def spd(a):
-    t = jnp.tanh(a)
-    return t @ t.T / a.shape[1] + jnp.eye(a.shape[0], dtype=a.dtype)
-""",
-    "distinct_eigenvalues": """
-def distinct_eigenvalues(a):
-    t = jnp.tanh(a)
-    spread = 3.0 * jnp.arange(1, a.shape[0] + 1, dtype=a.dtype)
-    return jnp.diag(spread) + 0.25 * (t @ t.T) / (a.shape[0] * a.shape[1])
-""",
-    "distinct_singular_values": """
-def distinct_singular_values(a):
-    m, n = a.shape
-    spread = 3.0 * jnp.arange(1, n + 1, dtype=a.dtype)
-    return jnp.eye(m, n, dtype=a.dtype) * spread + 0.25 * jnp.tanh(a) / max(m, n)
-""",
-}
-
-
-def _linalg(name: str, expression: str, accepts, shape_of, bounds_of, helper: str,
-            rhs: bool = False):
-    def node(b: _Builder, x: Var) -> Var | None:
-        if x.ndim != 2 or not accepts(x):
-            return None
-        y = x
-        if rhs:
-            partners = [v for v in b.vars if 1 <= v.ndim <= 2 and v.shape[0] == x.shape[0]]
-            y = b.draw(st.sampled_from(partners))
-        bounds = bounds_of(x, y)
-        if bounds.magnitude > LIMIT:
-            return None
-        b.note(name)
-        b.helpers[helper] = HELPERS[helper].strip()
-        return b.emit(expression.format(x=x.name, y=y.name), shape_of(x, y), bounds, x, y)
-    return node
-
-
-def _solve_bounds(x: Var, y: Var) -> Bounds:
-    m = math.sqrt(x.shape[0]) * y.bounds.magnitude  # the inverse has norm at most 1
-    return Bounds(-m, m)
-
-
-def _matmul(b: _Builder, x: Var) -> Var | None:
-    if x.ndim == 0:
-        return None
-    partners = [y for y in b.vars if y.ndim >= 1 and y.shape[0] == x.shape[-1]
-                and x.ndim + y.ndim - 2 <= b.max_ndim
-                and x.shape[-1] * x.bounds.times(y.bounds).magnitude <= LIMIT]
-    if not partners:
-        return None
-    y = b.draw(st.sampled_from(partners))
-    b.note("matmul")
-    return b.emit(f"{x.name} @ {y.name}", x.shape[:-1] + y.shape[1:],
-                  x.bounds.times(y.bounds).scaled(x.shape[-1]), x, y)
-
-
-LINALG = {
-    "matmul": _matmul,
-    "solve": _linalg("solve", "jnp.linalg.solve(spd({x}), {y})", lambda x: True,
-                     lambda x, y: y.shape, _solve_bounds, "spd", rhs=True),
-    "triangular_solve": _linalg(
-        "triangular_solve",
-        "jax.scipy.linalg.solve_triangular(jnp.linalg.cholesky(spd({x})), {y}, lower=True)",
-        lambda x: True, lambda x, y: y.shape, _solve_bounds, "spd", rhs=True),
-    "cholesky": _linalg("cholesky", "jnp.linalg.cholesky(spd({x}))", lambda x: True,
-                        lambda x, y: (x.shape[0],) * 2,
-                        lambda x, y: Bounds(-math.sqrt(1 + x.shape[0]),
-                                            math.sqrt(1 + x.shape[0])), "spd"),
-    "inv": _linalg("inv", "jnp.linalg.inv(spd({x}))", lambda x: True,
-                   lambda x, y: (x.shape[0],) * 2, lambda x, y: UNIT, "spd"),
-    "det": _linalg("det", "jnp.linalg.det(spd({x}))", lambda x: True, lambda x, y: (),
-                   lambda x, y: Bounds(1.0, (1.0 + x.shape[0]) ** x.shape[0]), "spd"),
-    "slogdet": _linalg("slogdet", "jnp.linalg.slogdet(spd({x}))[1]", lambda x: True,
-                       lambda x, y: (),
-                       lambda x, y: Bounds(0.0, x.shape[0] * math.log(1.0 + x.shape[0])), "spd"),
-    "eigvalsh": _linalg("eigvalsh", "jnp.linalg.eigvalsh(distinct_eigenvalues({x}))",
-                        lambda x: True, lambda x, y: (x.shape[0],),
-                        lambda x, y: Bounds(2.75, 3.0 * x.shape[0] + 0.25),
-                        "distinct_eigenvalues"),
-    "svdvals": _linalg("svdvals",
-                       "jnp.linalg.svd(distinct_singular_values({x}), compute_uv=False)",
-                       lambda x: True, lambda x, y: (min(x.shape),),
-                       lambda x, y: Bounds(2.75, 3.0 * min(x.shape) + 0.25),
-                       "distinct_singular_values"),
-    "qr": _linalg("qr", "jnp.linalg.qr(distinct_singular_values({x}))[1]",
-                  lambda x: x.shape[0] >= x.shape[1], lambda x, y: (x.shape[1],) * 2,
-                  lambda x, y: Bounds(-3.0 * x.shape[1] - 0.25, 3.0 * x.shape[1] + 0.25),
-                  "distinct_singular_values"),
-}
-
-
-def _cond(b: _Builder, x: Var) -> Var | None:
-    taken = b.draw(st.booleans())
-    total = x.bounds.scaled(max(x.size, 1))
-    threshold = math.floor(total.lo) - 1.0 if taken else math.ceil(total.hi) + 1.0
-    b.note("cond")
-    true_branch, true_bounds = b.unary_chain(x.bounds, "a", max_length=1)
-    false_branch, false_bounds = b.unary_chain(x.bounds, "a", max_length=1)
-    # The predicate has the same value everywhere on the domain: no kink.
-    return b.emit(f"lax.cond(jnp.sum({x.name}) > {_lit(threshold)}, lambda a: {true_branch}, "
-                  f"lambda a: {false_branch}, {x.name})", x.shape,
-                  true_bounds.hull(false_bounds), x)
-
-
-def _scan(b: _Builder, x: Var) -> Var | None:
-    if x.ndim == 0:
-        return None
-    b.note("scan")
-    body = b.fresh("body")
-    step, _ = b.unary_chain(x.bounds.hull(UNIT), "carry", loop=True)
-    combine = b.draw(st.sampled_from(["+", "*"]))
-    b.lines += [f"def {body}(carry, row):",
-                f"    carry = jnp.tanh({step} {combine} row)",
-                "    return carry, carry"]
-    scan = f"lax.scan({body}, {x.name}[0], {x.name})"
-    if b.draw(st.booleans()):  # the final carry rather than the stacked outputs
-        return b.emit(f"{scan}[0]", x.shape[1:], UNIT, x)
-    return b.emit(f"{scan}[1]", x.shape, UNIT, x)
-
-
-def _loop(kind: str):
-    def node(b: _Builder, x: Var) -> Var | None:
-        if kind == "while_loop":
-            if not b.keeps_a_mode(forward=True, reverse=False):
-                return None
-            b.reverse = False  # JAX has no reverse mode for while_loop
-        b.note(kind)
-        step, _ = b.unary_chain(x.bounds.hull(UNIT), "c", loop=True)
-        if kind == "fori_loop":
-            return b.emit(f"lax.fori_loop(0, {LOOP_TRIPS}, lambda i, c: jnp.tanh({step} + 0.5 "
-                          f"* {x.name}), {x.name})", x.shape, UNIT.hull(x.bounds), x)
-        body = b.fresh("body")
-        b.lines += [f"def {body}(state):",
-                    "    i, c = state",
-                    f"    return i + 1, jnp.tanh({step} + 0.5 * {x.name})"]
-        return b.emit(f"lax.while_loop(lambda state: state[0] < {LOOP_TRIPS}, {body}, "
-                      f"(0, {x.name}))[1]", x.shape, UNIT.hull(x.bounds), x)
-    return node
-
-
-def _wrapped(kind: str, call: str):
-    def node(b: _Builder, x: Var) -> Var | None:
-        b.note(kind)
-        inner, bounds = b.unary_chain(x.bounds, "a")
-        return b.emit(f"{call}(lambda a: {inner})({x.name})", x.shape, bounds, x)
-    return node
-
-
-CONTROL = {
-    "cond": _cond,
-    "scan": _scan,
-    "fori_loop": _loop("fori_loop"),
-    "while_loop": _loop("while_loop"),
-    "checkpoint": _wrapped("checkpoint", "jax.checkpoint"),
-    "jit": _wrapped("jit", "jax.jit"),
-}
 
 GROUPS = ("unary", "binary", "reduce", "shape", "linalg", "control", "custom")
-# The operation that applies everywhere, drawn when nothing else does: real, complex.
-FALLBACK = {False: UNARY[0], True: COMPLEX_UNARY[0]}
 
 
 def _complex_registry() -> dict[str, dict[str, object]]:
@@ -662,7 +242,7 @@ def _draw_program(draw, spec: _Spec) -> Program:
         domains = INPUT_DISKS if spec.is_complex else INPUT_BOUNDS
         inputs.append(Var(f"x{i}", shape, draw(st.sampled_from(domains))))
     unary = list(spec.unary)
-    b = _Builder(draw, inputs, unary=unary, max_ndim=max_ndim, known_bugs=spec.known_bugs)
+    b = Builder(draw, inputs, unary=unary, max_ndim=max_ndim, known_bugs=spec.known_bugs)
     groups = list(chosen)
     for _ in range(draw(st.integers(1, spec.max_ops))):
         for _attempt in range(ATTEMPTS):
@@ -670,14 +250,14 @@ def _draw_program(draw, spec: _Spec) -> Program:
             group = draw(st.sampled_from(groups))
             node = chosen[group][draw(st.sampled_from(list(chosen[group])))]
             if isinstance(node, Op):
-                made = (_elementwise_binary if node.arity == 2 else _elementwise_unary)(
+                made = (elementwise_binary if node.arity == 2 else elementwise_unary)(
                     b, x, node)
             else:
                 made = node(b, x)
             if made is not None:
                 break
         else:  # nothing drawn applied: the simplest operation that always does
-            _elementwise_unary(b, x, applicable(unary, x.bounds)[0])
+            elementwise_unary(b, x, applicable(unary, x.bounds)[0])
     out = _output(b, spec.scalar, spec.is_complex)
     strategies = tuple(complex_plane(dtype, v.shape, radius=v.bounds.hi) if spec.is_complex
                        else bounded(dtype, v.shape, v.bounds.lo, v.bounds.hi) for v in inputs)
@@ -688,7 +268,7 @@ def _draw_program(draw, spec: _Spec) -> Program:
                    arguments=strategies)
 
 
-def _output(b: _Builder, scalar: bool, is_complex: bool) -> str:
+def _output(b: Builder, scalar: bool, is_complex: bool) -> str:
     """The returned expression: the last value, plus the sums of values nothing else used;
     for a scalar output of a complex program, the sum of its squared moduli."""
     last = b.vars[-1]
@@ -702,7 +282,7 @@ def _output(b: _Builder, scalar: bool, is_complex: bool) -> str:
     return out
 
 
-def _source(b: _Builder, inputs: list[Var], out: str) -> str:
+def _source(b: Builder, inputs: list[Var], out: str) -> str:
     helpers = "\n\n\n".join(b.helpers.values())
     body = "\n".join("    " + line for line in b.lines + [f"return {out}"])
     signature = ", ".join(v.name for v in inputs)
