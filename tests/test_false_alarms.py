@@ -124,3 +124,29 @@ def test_a_wrong_rule_still_fails_where_fn_is_noisy():
     report = harness.check(wrong, (x,), seed=2)
     assert report.verdict == "failed" and report.failures, report
     assert any("fn is noisy here" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("x0", [6.71875, 8.0, 11.5])
+@pytest.mark.parametrize("order", [1, 2])
+def test_tanh_derivative_where_its_rule_cancels_passes(x0, order):
+    """``grad(tanh)`` is ``1 - tanh(x)^2``: at x = 6.7 each evaluation is off by eps while the
+    value is 6e-6. mpmath's tanh''(6.71875) = -1.1674958653970e-05 and JAX's is right to 1e-11;
+    central differences, off by 5e-8 relative, used to claim 8e-17. The noise probe measured
+    the noise and then rejected it: its slope at the widest offset carries a step-squared
+    truncation (3e-11 here) far above the noise it is compared against."""
+    report = harness.check(jax.grad(jnp.tanh), (np.float64(x0),), order=order)
+    assert report.verdict == "passed", report
+
+
+def test_a_slightly_wrong_rule_still_fails_where_the_tanh_rule_cancels():
+    @jax.custom_jvp
+    def wrong(x):
+        return jax.grad(jnp.tanh)(x)
+
+    @wrong.defjvp
+    def _wrong_jvp(primals, tangents):
+        y, dy = jax.jvp(jax.grad(jnp.tanh), primals, tangents)
+        return y, dy * 1.001
+
+    report = harness.check(wrong, (np.float64(6.71875),))
+    assert report.verdict == "failed" and report.failures, report

@@ -58,22 +58,19 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from harness._errors import InvalidArgument
-from harness.strategies._value_classes import _W_TIE, FloatDomain, IntDomain
+from harness.strategies._value_classes import _BFLOAT16, _W_TIE, FloatDomain, IntDomain
 
 __all__ = ["arrays"]
 
-_BFLOAT16 = np.dtype(jnp.bfloat16)
 _FLOAT_DTYPES = (np.dtype(np.float16), _BFLOAT16, np.dtype(np.float32), np.dtype(np.float64))
 _COMPONENT = {np.dtype(np.complex64): np.dtype(np.float32),
               np.dtype(np.complex128): np.dtype(np.float64)}
-_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 # Largest array drawn element by element (see the module docstring).
 _DENSE_LIMIT = 128

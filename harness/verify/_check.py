@@ -26,7 +26,7 @@ from harness.inputs._arguments import (
 )
 from harness.results._report import FAILED, INCONCLUSIVE, Report
 from harness.results._reproduce import describe_exception, function_name, reproduce_snippet
-from harness.verify._run import NotFinite, Run
+from harness.verify._run import NotFinite, Run, avals
 
 
 def check(
@@ -113,7 +113,7 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
     eager, closed = False, None
     try:
         shape_key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
-                     _avals(diff) + _avals(fixed))
+                     avals(diff) + avals(fixed))
         hash(shape_key)
     except TypeError:
         shape_key = None
@@ -191,7 +191,3 @@ def _output_leaves(out: Any) -> tuple[list, list[str]]:
               for _, leaf in pairs]
     paths = ["out" + jax.tree_util.keystr(path) for path, _ in pairs]
     return leaves, paths
-
-
-def _avals(leaves) -> tuple:
-    return tuple((tuple(x.shape), str(x.dtype)) for x in leaves)

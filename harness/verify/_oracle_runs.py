@@ -22,6 +22,9 @@ COMPLEX_STEP = 1e-20
 
 
 def run_oracle(run, inner, tangents, cotangents, levels, plan):
+    """(pairs, estimates, source) of every level in ``levels``: the oracle runs on the float64
+    copy of fn (where fn pins a narrower dtype inside, at that dtype's resolution), or in the
+    inputs' own dtypes where the copy fails, with a note saying so."""
     pairs = {level.key: oracle_pairs(run, level, tangents[level.key]) for level in levels}
     inner = {level.key: inner[level.key] for level in levels}
     plan = {level.key: plan[level.key] for level in levels}

@@ -13,8 +13,8 @@ from harness.computations import _compiled, _levels
 from harness.error_model import _running_error
 from harness.inputs import _directions
 from harness.inputs._arguments import float64_twin, leaf_function
-from harness.results._report import FAILED, SKIPPED, Check
-from harness.verify._level_evidence import LevelEvidence
+from harness.results._report import Check
+from harness.verify._level_evidence import LevelEvidence, problem_check
 from harness.verify._level_judge import LevelJudge
 from harness.verify._oracle_runs import run_oracle
 
@@ -38,7 +38,8 @@ def _not_finite_elements(path: str, value: np.ndarray) -> str:
 
 
 
-def _avals(leaves) -> tuple:
+def avals(leaves) -> tuple:
+    """(shape, dtype) of each leaf: the part of a program's cache key that JAX traces on."""
     return tuple((tuple(x.shape), str(x.dtype)) for x in leaves)
 
 class Run:
@@ -56,7 +57,7 @@ class Run:
             hash(fn)
             self.key = (fn, arguments.treedef, arguments.kinds, arguments.static_key,
                         tuple(keep), order, modes, holomorphic,
-                        _avals(diff) + _avals(fixed), replay)
+                        avals(diff) + avals(fixed), replay)
         except TypeError:
             self.key = None
         keep_t = tuple(keep)
@@ -238,12 +239,3 @@ class Run:
                 checks.append(problem_check(f"{piece}_matches_oracle", chain, level.order,
                                              piece, error))
         return checks
-
-
-def problem_check(prop: str, chain: str, order: int, piece: str, error: BaseException) -> Check:
-    text = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:300]}"
-    if _levels.mode_unavailable(error):
-        return Check(prop, chain, order, SKIPPED, note=f"mode unavailable ({text})")
-    return Check(prop, chain, order, FAILED, note=f"computing the {piece.upper()} raised {text}")
-
-
