@@ -37,10 +37,10 @@ def _not_finite_elements(path: str, value: np.ndarray) -> str:
     return f"{path} at {shown}{more} is {' or '.join(kinds)}"
 
 
-
 def avals(leaves) -> tuple:
     """(shape, dtype) of each leaf: the part of a program's cache key that JAX traces on."""
     return tuple((tuple(x.shape), str(x.dtype)) for x in leaves)
+
 
 class Run:
     """One call of ``check``: the plan, the directions, the programs and the verdicts."""
