@@ -14,6 +14,7 @@ from harness.error_model import _running_error
 from harness.inputs import _directions
 from harness.inputs._arguments import float64_twin, leaf_function
 from harness.results._report import Check
+from harness.verify import _locate
 from harness.verify._level_evidence import LevelEvidence, problem_check
 from harness.verify._level_judge import LevelJudge
 from harness.verify._oracle_runs import run_oracle
@@ -52,6 +53,7 @@ class Run:
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
         self.tolerance, self.seed = tolerance, seed
         self.notes: list[str] = []
+        self.located: dict = {}  # where failed inner products went wrong (``_locate``)
         self.levels = _levels.levels_for(order, modes)
         try:
             hash(fn)
@@ -221,7 +223,9 @@ class Run:
             judge = LevelJudge(LevelEvidence(self, level, ad, problems,
                                 [pairs[level.key][i] for i in used], stats, source,
                                 tangents[level.key], cotangents[level.key], parent))
-            checks += judge.checks()
+            checks += [_locate.located(self, level, c, ad, tangents[level.key],
+                                       cotangents[level.key])
+                       if _locate.applies(self, c) else c for c in judge.checks()]
             relative[level.key] = judge.relative
         return checks
 

@@ -1,0 +1,207 @@
+"""Where a failed inner product went wrong: the leaf and the element of a many-input check.
+
+A scalar function of many inputs (a loss over a model's parameters) is checked along one
+random direction ``t``: the failure says only that ``<grad, t>`` and the oracle's ``J t``
+differ. Both sides are linear in ``t``, so the mismatch splits over any partition of the
+input: restricted to each leaf, and then to halves of the worst leaf, down to one element.
+Each restriction costs one stencil of the float64 copy, run by one compiled program whose
+direction and steps are inputs.
+
+Example:
+    >>> import numpy as np, jax, jax.numpy as jnp, harness
+    >>> @jax.custom_vjp
+    ... def f(x):
+    ...     return jnp.sin(x)
+    >>> f.defvjp(lambda x: (jnp.sin(x), x), lambda x, g: (g * jnp.cos(x).at[7].mul(1.01),))
+    >>> x = np.linspace(0.1, 2.0, 40)
+    >>> report = harness.check(lambda p: jnp.sum(f(p["w"])) + jnp.sum(p["b"] ** 2),
+    ...                        ({"w": x, "b": x[:3]},))
+    >>> "args[0]['w'] at [7]" in report.failures[0].note
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from harness.computations import _compiled, _levels
+from harness.error_model._budget import ORACLE_SAFETY, lowest_precision
+from harness.inputs._arguments import float64_twin
+from harness.judging import _compare
+from harness.oracles import _differences
+from harness.results._report import FAILED, Check
+
+# The inner products a scalar-output check compares along one direction for all inputs.
+LOCATED = {("grad_matches_oracle", "<grad, t> vs J t"),
+           ("vjp_matches_oracle", "<vjp(c), t> vs <c, J t>")}
+MAX_LEAVES = 64  # more leaves than this are grouped by halves as elements are
+LADDER_TRIES = 2
+
+
+def applies(run, check: Check) -> bool:
+    """Whether ``check`` failed on an inner product over more than one input element."""
+    n = sum(np.size(x) for x in run.diff)
+    return check.status == FAILED and (check.property, check.leaf) in LOCATED and n > 1
+
+
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """The mismatch of the inner product restricted to part of the input."""
+
+    ad: float
+    oracle: float
+    budget: float
+
+    @property
+    def ratio(self) -> float:
+        error = abs(self.ad - self.oracle)
+        if not np.isfinite(error):
+            return float("inf")
+        return error / self.budget if self.budget > 0 else (float("inf") if error else 0.0)
+
+
+class _Restricted:
+    """The AD side and the oracle of ``<a, t>`` with ``t`` restricted by a mask."""
+
+    def __init__(self, run, level, ad_side, t, c):
+        self.run, self.level = run, level
+        self.a = [np.asarray(v, np.result_type(v, np.float64)) for v in ad_side]
+        self.t = [np.asarray(v, np.result_type(v, np.float64)) for v in t]
+        self.c = [np.asarray(v).astype(float64_twin(np.asarray(v).dtype)) for v in c]
+        self.x = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
+        self.fixed = [np.asarray(x) for x in run.fixed]
+        self.inner = [np.asarray(d).astype(float64_twin(np.asarray(d).dtype))
+                      for d in run.inner[level.key]]
+        self.rel, _ = run.tolerance.relative(
+            lowest_precision([x.dtype for x in run.diff] + list(run.inside)))
+        self.program = _compiled.PROGRAMS.get(
+            None if run.key is None else ("locate", level.key) + run.key, self._program)
+
+    def _program(self):
+        base, level, eager = self.run.python_base, self.level, self.run.eager
+
+        def values(x, fixed, inner, c, t, steps):
+            h = _levels.level_function(base, level, fixed, inner)
+            paired = lambda xs: [sum(jnp.real(jnp.sum(ci * o)) for ci, o in zip(c, h(xs)))]
+            return _differences.stencil(paired, x, t, steps, eager=eager)[0]
+
+        return values if eager else _compiled.compiled(values)
+
+    def part(self, masks: list) -> _Part:
+        t = [ti * m for ti, m in zip(self.t, masks)]
+        ad = _compare.pairing(self.a, t)
+        best = None
+        for attempt in range(LADDER_TRIES):
+            steps = _differences.ladder(self.x, t, start=attempt * _differences.LADDER_LEVELS)
+            with jax.enable_x64(True):
+                raw = np.asarray(jax.device_get(self.program(
+                    self.x, self.fixed, self.inner, self.c, t, steps)), np.float64)
+            summary = _differences.summarize_stencil(
+                raw, steps, float(np.finfo(raw.dtype).eps),
+                _differences.displacement_error(self.x, t, steps))
+            value, error = float(summary["central"]), float(summary["central_err"])
+            if best is None or error < best[1]:
+                best = (value, error)
+            if error <= 1e-6 * abs(value):
+                break
+        value, error = best
+        budget = (ORACLE_SAFETY * error
+                  + self.rel * (_compare.abs_pairing(self.a, t) + abs(value)))
+        return _Part(ad, value, budget)
+
+
+def located(run, level, check: Check, ad: dict, tangent, cotangent) -> Check:
+    """``check`` with a note that names the leaf and the element where its mismatch lies.
+
+    For a scalar output the VJP is the gradient times its cotangent: one search serves both.
+    """
+    piece = "grad" if check.property == "grad_matches_oracle" else "vjp"
+    scalar = (level.key, "grad") in ad
+    key = (level.key, "scalar" if scalar else piece)
+    found = run.located.get(key)
+    if found is None:
+        use = "grad" if scalar else piece
+        result = ad.get((level.key, use), {}).get(use)
+        if result is None:
+            return check
+        c = cotangent if use == "vjp" else [np.ones(np.shape(v), np.asarray(v).dtype)
+                                            for v in cotangent]
+        try:
+            found = _locate(_Restricted(run, level, result, tangent, c),
+                            run.arguments.diff_paths)
+        except Exception as error:  # noqa: BLE001 - the verdict stands; only the pointer is lost
+            found = (f"the mismatch could not be located ({type(error).__name__}: "
+                     f"{str(error)[:120]})")
+        run.located[key] = found
+    note = f"{check.note}; {found}" if check.note else found
+    return dataclasses.replace(check, note=note)
+
+
+def _locate(restricted: _Restricted, paths) -> str:
+    shapes = [np.shape(x) for x in restricted.x]
+    sizes = [int(np.prod(s)) for s in shapes]
+    leaf_mask = lambda j: [np.ones(s) if i == j else np.zeros(s) for i, s in enumerate(shapes)]
+    moving = [j for j, n in enumerate(sizes) if n]
+    leaf_parts = {}
+    if len(moving) > 1:
+        if len(moving) <= MAX_LEAVES:
+            leaf_parts = {j: restricted.part(leaf_mask(j)) for j in moving}
+            worst = max(leaf_parts, key=lambda j: leaf_parts[j].ratio)
+        else:
+            worst = _bisect(restricted, moving,
+                            lambda group: _union(leaf_mask, group, shapes))[0]
+    else:
+        worst = moving[0]
+
+    def element_mask(indices):
+        mask = np.zeros(sizes[worst])
+        mask[list(indices)] = 1.0
+        masks = [np.zeros(s) for s in shapes]
+        masks[worst] = mask.reshape(shapes[worst])
+        return masks
+
+    element = _bisect(restricted, list(range(sizes[worst])), element_mask)[0]
+    single = restricted.part(element_mask([element]))
+    index = list(map(int, np.unravel_index(element, shapes[worst]))) if shapes[worst] else []
+    t_k = restricted.t[worst].reshape(-1)[element]
+    where = paths[worst] + (f" at {index}" if index else "")
+    if single.ratio <= 1:
+        text = (f"the mismatch lies in {paths[worst]} but in no single element of it beyond "
+                f"its budget: it spreads thin, or cancels (halving led to {where}, "
+                f"error/budget {single.ratio:.3g})")
+    elif t_k != 0 and not np.iscomplexobj(t_k):  # the partial derivative itself
+        text = (f"the mismatch lies in {where}, whose partial derivative AD gives as "
+                f"{single.ad / t_k:.10g} and the oracle as {single.oracle / t_k:.10g} "
+                f"(error/budget {single.ratio:.3g})")
+    else:
+        text = (f"the mismatch lies in {where}: along t restricted to it, AD gives "
+                f"{single.ad:.10g} and the oracle {single.oracle:.10g} "
+                f"(error/budget {single.ratio:.3g})")
+    if leaf_parts:
+        others = [(paths[j], p.ratio) for j, p in leaf_parts.items() if j != worst]
+        wrong = [f"{path} ({ratio:.3g})" for path, ratio in others if ratio > 1]
+        if wrong:
+            text += "; other leaves off too: " + ", ".join(wrong)
+        else:
+            text += "; the other leaves agree within their budgets"
+    return text
+
+
+def _union(leaf_mask, group, shapes):
+    masks = [np.zeros(s) for s in shapes]
+    for j in group:
+        masks[j] = leaf_mask(j)[j]
+    return masks
+
+
+def _bisect(restricted: _Restricted, items: list, mask_of) -> list:
+    """Halve ``items`` toward the half whose restricted mismatch is the worst, to one item."""
+    while len(items) > 1:
+        halves = (items[: len(items) // 2], items[len(items) // 2:])
+        parts = [restricted.part(mask_of(h)) for h in halves]
+        items = halves[0] if parts[0].ratio >= parts[1].ratio else halves[1]
+    return items
