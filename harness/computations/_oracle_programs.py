@@ -59,15 +59,20 @@ def complex_step_program(base: Callable, *, eager: bool) -> Callable:
     return run if eager else compiled(run)
 
 
-def complex_step_applies(base: Callable, diff, fixed) -> bool:
-    """Whether ``base`` at complex points is the analytic continuation of its real self."""
+def complex_step_kind(base: Callable, diff, fixed) -> str | None:
+    """Whether ``base`` at complex points is the analytic continuation of its real self:
+    None if not; "exact" if so and every operation is evaluated accurately there; "inexact"
+    if one is not (``_differences.INEXACT_COMPLEX``)."""
     if any(jnp.issubdtype(x.dtype, jnp.complexfloating) for x in diff):
-        return False
+        return None
     try:
         z = [jnp.asarray(x, jnp.complex128) for x in diff]
         closed = jax.make_jaxpr(lambda xs: base(xs, fixed))(z)
     except Exception:  # noqa: BLE001 - any failure to trace at complex points rules it out
-        return False
+        return None
     if not all(jnp.issubdtype(v.aval.dtype, jnp.complexfloating) for v in closed.jaxpr.outvars):
-        return False
-    return _differences.is_analytic_jaxpr(closed.jaxpr)
+        return None
+    if not _differences.is_analytic_jaxpr(closed.jaxpr):
+        return None
+    inexact = _differences.primitive_names(closed.jaxpr) & _differences.INEXACT_COMPLEX
+    return "inexact" if inexact else "exact"

@@ -41,8 +41,11 @@ class Estimate:
     where AD and the central estimate disagree, and are computed on first use.
     """
 
-    def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str):
+    def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str,
+                 exact=None):
         self.value, self.error, self.center, self.oracle = value, error, center, oracle
+        # Where the value is the complex step of a real-analytic function: exact to rounding.
+        self.exact = np.zeros(np.shape(value), bool) if exact is None else exact
         self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
 
     def _get(self, name: str):
@@ -82,6 +85,7 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
                 (fd["backward"][pair], fd["backward_err"][pair]))
 
     disagree = np.zeros(value.shape, bool)
+    use = np.zeros(value.shape, bool)
     oracle = f"central differences with Richardson extrapolation ({source})"
     if cs is not None:
         step = cs[pair]
@@ -102,7 +106,8 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
             oracle = f"complex step, confirmed by central differences ({source})"
     # No usable step at all (every quotient non-finite or off its displacement): no estimate.
     value = np.where(np.isfinite(error), value, np.nan)
-    estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle)
+    estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle,
+                        exact=use & np.isfinite(value))
     estimate._lazy["disagree"] = lambda: disagree & ~estimate.kink
     return estimate
 
@@ -119,7 +124,8 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
         lambda: np.logical_or.reduce([p.disagree for p in parts]),
         lambda: tuple((total(lambda p, i=i: p.one_sided[i][0]),
                        total(lambda p, i=i: p.one_sided[i][1])) for i in range(2)),
-        first.oracle + ", summed over parts of t of different scale")
+        first.oracle + ", summed over parts of t of different scale",
+        exact=np.logical_and.reduce([p.exact for p in parts]))
 
 
 @dataclasses.dataclass

@@ -64,7 +64,7 @@ def literal(value: Any) -> str:
 
 
 def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorphic: bool,
-                      rtol, atol, seed: int, structures=None) -> str:
+                      rtol, atol, seed: int, structures=None, accuracy: str = "fail") -> str:
     options = [f"order={order}", f"modes={tuple(modes)!r}"]
     if holomorphic:
         options.append("holomorphic=True")
@@ -75,6 +75,8 @@ def reproduce_snippet(fn: Callable, args: tuple, *, order: int, modes, holomorph
     options.append(f"seed={seed}")
     if structures:
         options.append(f"tangents={structure_text(structures)}")
+    if accuracy != "fail":
+        options.append(f"accuracy={accuracy!r}")
     return call_snippet("harness.check", fn, args, options, module="harness",
                         suffix=".raise_if_failed()")
 

@@ -24,6 +24,7 @@ from harness.inputs._arguments import (
     validate_holomorphic,
     validate_order_and_modes,
 )
+from harness.judging import _accuracy
 from harness.results._report import FAILED, INCONCLUSIVE, Report
 from harness.results._reproduce import describe_exception, function_name, reproduce_snippet
 from harness.verify._run import NotFinite, Run, avals
@@ -40,6 +41,7 @@ def check(
     atol: float | dict | None = None,
     seed: int = 0,
     tangents: dict | Sequence | None = None,
+    accuracy: str = "fail",
 ) -> Report:
     """Check every derivative of ``fn`` at ``args`` up to ``order`` against independent oracles.
 
@@ -60,6 +62,10 @@ def check(
             matrix, solve_triangular a triangular one): argument index -> "symmetric",
             "hermitian", "lower", "upper", "diagonal" or a linear projection. Every direction
             of that argument is projected on the structure, and so is each finite difference.
+        accuracy: "fail" (default): a derivative within its rule's budget that has lost its
+            relative accuracy against an exact reference (``sigmoid'(40)`` computed as 0) fails
+            as ``derivative_accuracy``; "note": it is reported as a note, for rule correctness
+            only.
 
     Returns:
         A ``Report``; ``report.ok`` is False when a derivative is wrong.
@@ -76,6 +82,10 @@ def check(
     modes = validate_order_and_modes(order, modes)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise InvalidArgument(f"seed must be an integer; got {seed!r}.")
+    if accuracy not in _accuracy.MODES:
+        raise InvalidArgument(
+            f"accuracy must be 'fail' (a derivative that lost its relative accuracy fails) or "
+            f"'note' (it is reported as a note); got {accuracy!r}.")
     structures, checked, structure_notes = None, fn, []
     if tangents is not None:
         structures = _structure.normalize(tangents)
@@ -92,7 +102,7 @@ def check(
     with _precision_of(arguments):
         return _check(checked, arguments, report, order=int(order), modes=modes,
                       holomorphic=bool(holomorphic), tolerance=tolerance, seed=int(seed),
-                      rtol=rtol, atol=atol, structures=structures)
+                      rtol=rtol, atol=atol, structures=structures, accuracy=accuracy)
 
 
 def _precision_of(arguments):
@@ -105,7 +115,7 @@ def _precision_of(arguments):
 
 
 def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed, rtol,
-           atol, structures) -> Report:
+           atol, structures, accuracy) -> Report:
     args = report["args"]
     diff = [jnp.asarray(x) for x in arguments.diff]
     fixed = [jnp.asarray(x) for x in arguments.fixed]
@@ -157,7 +167,7 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
     def planned(replay: bool) -> Run:
         return Run(fn, arguments, keep, tuple(out_paths), out_leaves, diff, fixed,
                     int(order), modes, bool(holomorphic), tolerance, int(seed), eager, closed,
-                    replay=replay)
+                    replay=replay, accuracy=accuracy)
 
     run = planned(True)
     try:
@@ -175,7 +185,8 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
     if any(c.status in (FAILED, INCONCLUSIVE) for c in checks):  # printed only then
         report["reproduce"] = reproduce_snippet(report["fn"], args, order=order, modes=modes,
                                                 holomorphic=holomorphic, rtol=rtol, atol=atol,
-                                                seed=seed, structures=structures)
+                                                seed=seed, structures=structures,
+                                                accuracy=accuracy)
     return Report(checks=tuple(checks), notes=tuple(notes), **report)
 
 

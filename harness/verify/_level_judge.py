@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 from harness.error_model._budget import MEASURED_SAFETY, ORACLE_SAFETY
-from harness.judging import _compare, _linearity
+from harness.judging import _accuracy, _compare, _linearity
 from harness.results._report import FAILED, PASSED, Check
 from harness.verify._level_evidence import LevelEvidence
 
@@ -41,7 +41,34 @@ class LevelJudge:
             modeled = self.judged()
             raw = [modeled[i] if i in suspect else check for i, check in enumerate(raw)]
         self.evidence.measure, self.relative = "raw", relative
-        return raw
+        return raw + self.accuracy_checks(raw)
+
+    def accuracy_checks(self, judged: list[Check]) -> list[Check]:
+        """``derivative_accuracy`` of each JVP leaf whose rule check did not fail; as notes
+        instead where the caller asked for ``accuracy="note"``."""
+        jvp = self.ad.get((self.level.key, "jvp"), {}).get("jvp")
+        if jvp is None or "fwd" not in self.run.modes:
+            return []
+        chain = self.level.label("JVP")
+        failed = {c.leaf for c in judged if c.property == "jvp_matches_oracle"
+                  and c.mode_chain == chain and c.status == FAILED}
+        out = []
+        for i, path in enumerate(self.paths):
+            if path in failed:
+                continue
+            main = self.evidence.estimate(i, "main")
+            lost = _accuracy.lost_accuracy(
+                chain=chain, order=self.level.order, leaf=path, got=np.asarray(jvp[i]),
+                est=main, rounding=self.evidence.rounding(i, main),
+                second=self.evidence.fd[i]["second"][0], t=self.t, x=self.evidence.x,
+                dtype=self.evidence.precision(i),
+                step_exact=(self.evidence.source == "float64 copy"
+                            and self.run.complex_step_exact.get(self.level.key, False)))
+            if lost is not None and self.run.accuracy == "note":
+                self.run.notes.append(_accuracy.as_note(lost))
+            elif lost is not None:
+                out.append(lost)
+        return out
 
     def judged(self) -> list[Check]:
         level, order = self.level, self.level.order

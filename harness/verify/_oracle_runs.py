@@ -196,26 +196,39 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps
         merged, used = runs.ladders(noise)
         run.notes += _noise.notes(noise, probe, run.levels[0].key,
                                   run.level_spec(())[1], eps)
-    root = run.levels[0].key
-    if cs is not False and root in pairs and _ladders.poorly_resolved(merged[(root, "fd")]):
-        _add_complex_step(run, merged, pairs[root], used[root], fixed)
+    if cs is not False:
+        for level in levels:
+            if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
+                _add_complex_step(run, level, merged, pairs[level.key], used[level.key], fixed,
+                                  inner[level.key])
     return merged
 
 
-def _add_complex_step(run, stats, pairs, used, fixed) -> None:
-    """The complex step, where f is real-analytic and finite differences struggle."""
-    applies = _compiled.PROGRAMS.get(
-        None if run.key is None else ("cs",) + run.key,
-        lambda: _oracle_programs.complex_step_applies(run.python_base, pairs[0][1], fixed))
-    if not applies:
+def _complex(leaves) -> list:
+    return [np.asarray(v).astype(np.complex128) for v in leaves]
+
+
+def _add_complex_step(run, level, stats, pairs, used, fixed, inner) -> None:
+    """The complex step of one level's function, where it is real-analytic (its AD program,
+    at higher levels) and finite differences resolve it poorly."""
+    inner_c = [_complex(d) for d in inner]
+    h = lambda xs, fx: _levels.level_function(run.python_base, level, fx, inner_c)(xs)
+    kind = _compiled.PROGRAMS.get(
+        None if run.key is None else ("cs", level.key) + run.key,
+        lambda: _oracle_programs.complex_step_kind(h, pairs[0][1], fixed))
+    if kind is None:
         return
+    run.complex_step_exact[level.key] = kind == "exact"
+    # The inner directions are inputs, so one compiled program serves every point.
     program = _compiled.PROGRAMS.get(
-        None if run.key is None else ("cs program",) + run.key,
-        lambda: _oracle_programs.complex_step_program(run.python_base, eager=run.eager))
+        None if run.key is None else ("cs program", level.key) + run.key,
+        lambda: _oracle_programs.complex_step_program(
+            lambda xs, fx_inner: _levels.level_function(run.python_base, level, *fx_inner)(xs),
+            eager=run.eager))
     stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
     chosen = [pairs[i] for i in used]
-    stats[(run.levels[0].key, "cs")] = jax.device_get(program(
-        fixed, stack([p[1] for p in chosen]), stack([p[2] for p in chosen]),
+    stats[(level.key, "cs")] = jax.device_get(program(
+        (fixed, inner_c), stack([p[1] for p in chosen]), stack([p[2] for p in chosen]),
         complex_step_size(run.diff)))
 
 

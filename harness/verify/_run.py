@@ -47,12 +47,16 @@ class Run:
     """One call of ``check``: the plan, the directions, the programs and the verdicts."""
 
     def __init__(self, fn, arguments, keep, out_paths, out_leaves, diff, fixed, order, modes,
-                 holomorphic, tolerance, seed, eager, closed=None, *, replay=True):
+                 holomorphic, tolerance, seed, eager, closed=None, *, replay=True,
+                 accuracy="fail"):
+        self.accuracy = accuracy  # "fail" or "note": how a derivative that lost accuracy shows
         self.arguments, self.diff, self.fixed = arguments, diff, fixed
         self.out_paths, self.out_leaves = out_paths, out_leaves
         self.order, self.modes, self.holomorphic = order, modes, holomorphic
         self.tolerance, self.seed = tolerance, seed
         self.notes: list[str] = []
+        # level key -> whether its complex step is exact; set where the oracle runs one
+        self.complex_step_exact: dict[str, bool] = {}
         self.located: dict = {}  # where failed inner products went wrong (``_locate``)
         self.levels = _levels.levels_for(order, modes)
         try:
@@ -228,7 +232,6 @@ class Run:
                        if _locate.applies(self, c) else c for c in judge.checks()]
             relative[level.key] = judge.relative
         return checks
-
 
     def _problem_checks(self, levels, problems) -> list[Check]:
         """Checks of levels whose derivatives could not be computed at all."""

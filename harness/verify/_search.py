@@ -64,6 +64,7 @@ def search(
     rtol: float | dict | None = None,
     atol: float | dict | None = None,
     tangents: dict | Sequence | None = None,
+    accuracy: str = "fail",
 ) -> Report:
     """Check ``fn`` at points Hypothesis draws, shrinking any failure to a minimal one.
 
@@ -75,7 +76,7 @@ def search(
     Args:
         fn: the function, as for ``harness.check``.
         *arg_strategies: one Hypothesis strategy per positional argument of ``fn``.
-        order, modes, holomorphic, rtol, atol, tangents: as for ``harness.check``.
+        order, modes, holomorphic, rtol, atol, tangents, accuracy: as for ``harness.check``.
         max_examples: how many points to try.
         seed: Hypothesis's seed; the same seed replays the same search.
 
@@ -112,7 +113,7 @@ def search(
         raise InvalidArgument(f"seed must be an integer; got {seed!r}.")
     tally = _Tally()
     options = dict(order=order, modes=modes, holomorphic=holomorphic, rtol=rtol, atol=atol,
-                   tangents=tangents)
+                   tangents=tangents, accuracy=accuracy)
 
     @hypothesis.settings(
         max_examples=max_examples,
