@@ -154,3 +154,19 @@ def test_the_module_example_runs():
     for test in doctest.DocTestFinder().find(_accuracy, globs=vars(_accuracy).copy()):
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_finite_differences_of_a_lower_derivative_that_lost_its_digits_are_no_reference():
+    # sigmoid''(30) in float64: AD's first derivative s (1 - s) is a staircase there (1 - s
+    # keeps 3 digits), so finite differences of it give exactly 0 with a tiny error. That is
+    # no reference for the truth, -9.4e-14.
+    report = harness.check(jax.nn.sigmoid, (np.array([1.5, 29.999999999999996]),), order=2)
+    assert not [c for c in accuracy_failures(report) if c.expected == 0.0], str(report)
+
+
+def test_expm1_in_float32_is_judged_by_float64_finite_differences():
+    # expm1'(-21.3) = e^x = 5.6e-10 is computed as expm1(x) + 1, which is 0 in float32; the
+    # float64 copy's differences resolve it far below the loss.
+    report = harness.check(jnp.expm1, (np.array([-21.30956268310547, 1.5], np.float32),))
+    (failure,) = accuracy_failures(report)
+    assert failure.index == (0,) and failure.got == 0.0
