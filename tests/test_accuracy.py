@@ -142,9 +142,13 @@ def test_second_derivatives_in_a_tail_are_judged_by_the_complex_step_of_the_firs
     assert "JVP of JVP" in chains, str(report)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("fn", [jax.nn.sigmoid, jnp.tanh], ids=["sigmoid", "tanh"])
-def test_search_over_a_natural_domain_finds_the_tail(dtype, fn):
+SEARCHED = [(jax.nn.sigmoid, "float32"), (jax.nn.sigmoid, "float64"), (jnp.tanh, "float32"),
+            (jnp.tanh, "float64"), (jnp.expm1, "float32")]
+
+
+@pytest.mark.parametrize("fn,dtype", SEARCHED,
+                         ids=[f"{f.__name__}-{d}" for f, d in SEARCHED])
+def test_search_over_a_natural_domain_finds_the_tail(fn, dtype):
     report = harness.search(fn, arrays(dtype, (3,), min_value=-100.0, max_value=100.0),
                             max_examples=100, seed=0)
     assert not report.ok
