@@ -212,19 +212,17 @@ def _add_complex_step(run, level, stats, pairs, used, fixed, inner) -> None:
     """The complex step of one level's function, where it is real-analytic (its AD program,
     at higher levels) and finite differences resolve it poorly."""
     inner_c = [_complex(d) for d in inner]
-    h = lambda xs, fx: _levels.level_function(run.python_base, level, fx, inner_c)(xs)
+    # The inner directions are inputs, so one compiled program serves every point.
+    h = lambda xs, fx_inner: _levels.level_function(run.python_base, level, *fx_inner)(xs)
     kind = _compiled.PROGRAMS.get(
         None if run.key is None else ("cs", level.key) + run.key,
-        lambda: _oracle_programs.complex_step_kind(h, pairs[0][1], fixed))
+        lambda: _oracle_programs.complex_step_kind(h, pairs[0][1], (fixed, inner_c)))
     if kind is None:
         return
     run.complex_step_exact[level.key] = kind == "exact"
-    # The inner directions are inputs, so one compiled program serves every point.
     program = _compiled.PROGRAMS.get(
         None if run.key is None else ("cs program", level.key) + run.key,
-        lambda: _oracle_programs.complex_step_program(
-            lambda xs, fx_inner: _levels.level_function(run.python_base, level, *fx_inner)(xs),
-            eager=run.eager))
+        lambda: _oracle_programs.complex_step_program(h, eager=run.eager))
     stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
     chosen = [pairs[i] for i in used]
     stats[(level.key, "cs")] = jax.device_get(program(
