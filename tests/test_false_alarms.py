@@ -126,6 +126,33 @@ def test_a_wrong_rule_still_fails_where_fn_is_noisy():
     assert any("fn is noisy here" in note for note in report.notes)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("order", [1, 2])
+def test_xlogy_at_x_0_y_1_where_the_rounding_of_y_grows_along_the_step(dtype, order):
+    """x log y at (0, 1): every derivative of order 1 is exactly 0, and on the stencil
+    f = s a log(1 + s b) is about s^2, but the rounding of 1 + s b moves it by eps s |a|, so
+    the central differences carry eps |a| of noise at every step. Judged by eps |f| / step,
+    the oracle claimed -5.1e-18 +- 3e-19 against AD's exact 0; the running-error bound of the
+    stencil's values, the rounding of x + s t included, counts it."""
+    x = np.zeros(3, dtype), np.ones(3, dtype)
+    report = harness.check(jax.scipy.special.xlogy, x, order=order)
+    assert report.verdict == "passed", report
+
+
+def test_a_wrong_xlogy_rule_at_y_1_still_fails():
+    @jax.custom_jvp
+    def wrong(x, y):
+        return jax.scipy.special.xlogy(x, y)
+
+    @wrong.defjvp
+    def _wrong_jvp(primals, tangents):
+        (x, y), (dx, dy) = primals, tangents
+        return wrong(x, y), jnp.log(y) * dx + 1.01 * x / y * dy
+
+    report = harness.check(wrong, (np.float32([0.5, -2.0, 3.0]), np.ones(3, np.float32)))
+    assert report.verdict == "failed" and report.failures, report
+
+
 @pytest.mark.parametrize("x0", [6.71875, 8.0, 11.5])
 @pytest.mark.parametrize("order", [1, 2])
 def test_tanh_derivative_where_its_rule_cancels_passes(x0, order):

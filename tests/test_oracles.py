@@ -408,3 +408,19 @@ def test_cached_programs_follow_how_the_directions_split():
     for seed in range(3):
         report = harness.check(fn, (np.float32([1.0, 1.0, 1e6]),), seed=seed)
         assert report.ok and not report.inconclusive, str(report)
+
+
+def test_running_error_bounds_of_the_stencil_widen_the_central_error():
+    """Where the bound of each stencil value exceeds eps |h|, it sets the rounding of the
+    quotient: x log y at (0, 1) along (1, 1), with y's rounding eps, not eps |h| ~ eps s^2, on a
+    ladder of small steps (s ~ 1e-7), as retried where the first left an estimate unresolved."""
+    steps = _differences.ladder([np.zeros(1), np.ones(1)], [np.ones(1), np.ones(1)],
+                                start=2 * _differences.LADDER_LEVELS)
+    offsets = np.concatenate([steps, -steps, [0.0]])
+    values = (offsets * np.log1p(offsets))[:, None]
+    eps = float(np.finfo(np.float64).eps)
+    blanket = _differences.summarize_stencil(values, steps, eps)
+    bounds = (eps * np.abs(offsets))[:, None]  # |d f / d y| u |y| with |y| = 1
+    bounded = _differences.summarize_stencil(values, steps, eps, bounds=bounds)
+    assert float(bounded["central_err"][0]) > 1e3 * float(blanket["central_err"][0])
+    assert float(bounded["central_err"][0]) >= eps / 2

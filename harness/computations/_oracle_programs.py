@@ -11,6 +11,7 @@ import numpy as np
 
 from harness.computations._compiled import compiled
 from harness.computations._levels import Level, float64_derivatives, level_function
+from harness.error_model import _running_error
 from harness.oracles import _differences
 
 
@@ -46,6 +47,37 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
         return out
 
     return run if eager else compiled(run)
+
+
+def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
+    """The running-error bound of each level's function at every point of its stencil, per
+    (point, direction) pair, the rounding of ``x + s t`` included; a level whose function
+    holds an operation the bound has no rule for (``harness.error_model._running_error``)
+    maps to None.
+
+    A finite difference of ``h`` is off by the rounding of its two values over the step. That
+    rounding is not ``eps |h|``: ``x log y`` at x = 0, y = 1 + s b is about s^2, but y's own
+    rounding, eps, moves it by ``eps |x|``, s times more.
+    """
+
+    def run(fixed, inner, points, directions, steps):
+        out = {}
+        for level in levels:
+            h = level_function(base, level, fixed, inner[level.key])
+
+            def line(offsets, x, t, h=h):
+                return jax.vmap(lambda s: h([xi + (s * ti).astype(xi.dtype)
+                                             for xi, ti in zip(x, t)]))(offsets)
+
+            def one(x, t, s, line=line):
+                offsets = jnp.concatenate([s, -s, jnp.zeros((1,), s.dtype)])
+                return _running_error.program_bound(line, [offsets, x, t])
+
+            out[level.key] = jax.vmap(one)(points[level.key], directions[level.key],
+                                           steps[level.key])
+        return out
+
+    return compiled(run)
 
 
 def complex_step_program(base: Callable, *, eager: bool) -> Callable:

@@ -115,13 +115,15 @@ LATER = SIDES + ("second",)
 
 
 def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
-                      moved: np.ndarray | None = None, noise: np.ndarray | None = None
-                      ) -> Summary:
+                      moved: np.ndarray | None = None, noise: np.ndarray | None = None,
+                      bounds: np.ndarray | None = None) -> Summary:
     """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
 
     Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
     is ``displacement_error`` per step; ``noise`` the error of one evaluation of h measured by
-    ``evaluation_noise`` (it replaces ``eps |h|`` where it is larger).
+    ``evaluation_noise`` (it replaces ``eps |h|`` where it is larger); ``bounds`` the
+    running-error bound of each value of the stencil (``stencil_bound_program``), which
+    replaces ``eps |h|`` at that offset where it is larger.
     """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
@@ -136,20 +138,30 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
         mag = np.maximum(mag, np.asarray(noise)[None] / eps)
     # A step that moves some element by more than 1% off what was asked is useless.
     off = expand(np.where(moved > 0.01, np.inf, moved))
-    quotient = lambda q: (q, 2 * eps * mag / s + off * np.abs(q))
-    central = _tableau(*quotient((plus - minus) / (2 * s)), power=2)
+    # The rounding of a difference of two values: at least eps |h| each, at most their
+    # running-error bounds where those are larger.
+    b_plus = b_minus = b_center = np.zeros_like(mag)
+    if bounds is not None:
+        bounds = np.where(np.isfinite(bounds), bounds, np.inf)
+        b_plus, b_minus, b_center = bounds[:m], bounds[m : 2 * m], bounds[2 * m][None]
+    quotient = lambda q, bound: (q, np.maximum(2 * eps * mag / s, bound) + off * np.abs(q))
+    central = _tableau(*quotient((plus - minus) / (2 * s), (b_plus + b_minus) / (2 * s)),
+                       power=2)
 
     def sides() -> dict:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            forward = _tableau(*quotient((plus - center) / s), power=1)
-            backward = _tableau(*quotient((center - minus) / s), power=1)
+            forward = _tableau(*quotient((plus - center) / s, (b_plus + b_center) / s),
+                               power=1)
+            backward = _tableau(*quotient((center - minus) / s, (b_center + b_minus) / s),
+                                power=1)
         return {"forward": forward[0], "forward_err": forward[1], "backward": backward[0],
                 "backward_err": backward[1]}
 
     def second() -> dict:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             value, _ = _tableau((plus + minus - 2 * center) / (s * s),
-                                8 * eps * mag / (s * s) + off * np.abs(plus + minus) / (s * s),
+                                np.maximum(8 * eps * mag, b_plus + b_minus + 2 * b_center)
+                                / (s * s) + off * np.abs(plus + minus) / (s * s),
                                 power=2)
         return {"second": value}
 
@@ -178,15 +190,17 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
 
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
-                    moved: np.ndarray | None = None, noise: np.ndarray | None = None) -> dict:
+                    moved: np.ndarray | None = None, noise: np.ndarray | None = None,
+                    bounds: np.ndarray | None = None) -> dict:
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
 
-    ``values`` is (pairs, 2 levels + 1, ...), ``steps`` and ``moved`` (pairs, levels),
-    ``noise`` (pairs, ...).
+    ``values`` and ``bounds`` are (pairs, 2 levels + 1, ...), ``steps`` and ``moved``
+    (pairs, levels), ``noise`` (pairs, ...).
     """
+    swap = lambda a: None if a is None else np.swapaxes(a, 0, 1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return summarize_stencil(np.swapaxes(values, 0, 1), np.swapaxes(steps, 0, 1), eps,
-                                 None if moved is None else np.swapaxes(moved, 0, 1), noise)
+        return summarize_stencil(swap(values), swap(steps), eps, swap(moved), noise,
+                                 swap(bounds))
 
 
 def complex_step(h: Callable, x: Sequence[Any], t: Sequence[Any], sigma) -> list:

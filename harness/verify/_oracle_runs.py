@@ -118,10 +118,23 @@ def oracle_pairs(run, level, tangent):
 class _LadderRuns:
     """One compiled oracle program, run on the pairs of a check at ladders of steps."""
 
-    def __init__(self, program, pairs, fixed, inner, points, directions, ad_args, eps):
+    def __init__(self, program, pairs, fixed, inner, points, directions, ad_args, eps,
+                 bound_program=None):
         self.program, self.pairs, self.eps = program, pairs, eps
         self.inputs = (fixed, inner, points, directions)
         self.ad_args = ad_args
+        self.bound_program = bound_program
+
+    def bounds(self, steps) -> dict:
+        """The running-error bound of every stencil value, per level; {} without one."""
+        if self.bound_program is None:
+            return {}
+        try:
+            found = jax.device_get(self.bound_program(*self.inputs, steps))
+        except Exception:  # noqa: BLE001 - no bound: the blanket eps |h| rounding stands
+            self.bound_program = None
+            return {}
+        return {k: v for k, v in found.items() if v is not None}
 
     def at(self, steps_of):
         """(steps, raw program output) with the steps ``steps_of(point, direction)``."""
@@ -137,11 +150,18 @@ class _LadderRuns:
                          for i, p in enumerate(v)]) for k, v in self.pairs.items()
         }
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
+        # Where fn is noisy at the point, its rounding along the line is bounded as well:
+        # the noise of ``x log y`` at x = 0, y = 1 grows with the step.
+        bounds = self.bounds(steps) if noise else {}
+        bound_of = lambda key, i: (None if key[0] not in bounds
+                                   else np.asarray(bounds[key[0]][i])[used[key[0]]])
         return {
             key: value if len(key) == 3 or key[1] == "cs" else [
                 _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
-                                             self.eps, moved[key[0]][used[key[0]]], noise=n)
-                for v, n in zip(value, noise[key] if noise else [None] * len(value))]
+                                             self.eps, moved[key[0]][used[key[0]]], noise=n,
+                                             bounds=bound_of(key, i))
+                for i, (v, n) in enumerate(
+                    zip(value, noise[key] if noise else [None] * len(value)))]
             for key, value in raw.items()
         }, used
 
@@ -182,7 +202,11 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps
         lambda: _oracle_programs.oracle_program(
             base or run.base, levels, plan, eager=run.eager,
             measure=run.low_precision, optional=optional))
-    runs = _LadderRuns(program, pairs, fixed, inner, points, directions, ad_args, eps)
+    bound_program = None if run.eager else _compiled.PROGRAMS.get(
+        None if run.key is None else ("stencil bound", inside_x64, plan_key) + run.key,
+        lambda: _oracle_programs.stencil_bound_program(base or run.base, levels))
+    runs = _LadderRuns(program, pairs, fixed, inner, points, directions, ad_args, eps,
+                       bound_program)
     # fn's own noise at the point, from equally spaced tiny offsets run by the same
     # program: it sets the rounding floor of every finite difference below.
     probe_steps, probe = runs.at(_noise.noise_steps)
