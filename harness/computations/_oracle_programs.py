@@ -64,14 +64,8 @@ def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
-
-            def line(offsets, x, t, h=h):
-                return jax.vmap(lambda s: h([xi + (s * ti).astype(xi.dtype)
-                                             for xi, ti in zip(x, t)]))(offsets)
-
-            def one(x, t, s, line=line):
-                offsets = jnp.concatenate([s, -s, jnp.zeros((1,), s.dtype)])
-                return _running_error.program_bound(line, [offsets, x, t])
+            line = lambda s, x, t, h=h: _differences.stencil(h, x, t, s, eager=False)
+            one = lambda x, t, s, line=line: _running_error.program_bound(line, [s, x, t])
 
             out[level.key] = jax.vmap(one)(points[level.key], directions[level.key],
                                            steps[level.key])
