@@ -10,12 +10,14 @@ a reproducer when it does not. ``harness.UndefinedPoint`` means fn is not finite
 True
 
 Families: ``grad``, ``jvp``, ``vjp``, ``jacobian``, ``hessian``, ``complex``, ``transforms``.
-``RULES`` lists them all with the facts each needs; ``tests_for`` turns catalog entries (your
+``RULES`` lists them all with the facts each needs, ``ORACLE_RULES`` those judged against
+the oracles; ``tests_for`` turns catalog entries (your
 own functions too) into pytest tests.
 """
 
 from properties._pytest import tests_for as tests_for
 from properties._registry import FAMILIES as FAMILIES
+from properties._registry import ORACLE_RULES as ORACLE_RULES
 from properties._registry import RULES as RULES
 from properties._registry import Rule as Rule
 from properties.complex import cauchy_riemann as cauchy_riemann
@@ -50,9 +52,10 @@ from properties.vjp import vmap_jvp_matches_loop as vmap_jvp_matches_loop
 from properties.vjp import vmap_vjp_matches_loop as vmap_vjp_matches_loop
 
 __all__ = [
-    "FAMILIES", "HVP_STRATEGIES", "RULES", "Rule", "cauchy_riemann", "complex_jvp_convention",
-    "complex_vjp_convention", "derivatives_unchanged_under_jit", "grad_argnums_agree",
-    "grad_matches_oracle", "grad_pytree_matches_oracle", "has_aux_grad_matches",
+    "FAMILIES", "HVP_STRATEGIES", "ORACLE_RULES", "RULES", "Rule", "cauchy_riemann",
+    "complex_jvp_convention", "complex_vjp_convention", "derivatives_unchanged_under_jit",
+    "grad_argnums_agree", "grad_matches_oracle", "grad_pytree_matches_oracle",
+    "has_aux_grad_matches",
     "hessian_is_symmetric", "holomorphic_grad_matches_oracle", "hvp", "hvp_matches_oracle",
     "hvp_strategies_agree", "is_holomorphic", "jacfwd_matches_jacrev", "jacobian_matches_oracle",
     "jit_vjp_matches_eager", "jvp_is_linear", "jvp_matches_oracle", "jvp_primal_matches",

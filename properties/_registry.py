@@ -100,3 +100,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 FAMILIES = tuple(dict.fromkeys(rule.family for rule in RULES))
+
+# The rules judged against the oracles: each runs ``harness.check``, whose report also holds the
+# transposition and linearity identities, and the rules of an entry and dtype share one check
+# per point. A suite over code that is not JAX's own (a library's models, losses and solvers)
+# runs these.
+ORACLE_RULES: tuple[Rule, ...] = tuple(rule for rule in RULES if rule.oracle)

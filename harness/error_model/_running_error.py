@@ -220,12 +220,13 @@ def program_bound(fn: Callable, args: Sequence) -> list | None:
 
 def narrower_dtypes(jaxpr, dtypes) -> list:
     """Float dtypes of a jaxpr's intermediate values less precise than every one of ``dtypes``
-    (a float32 ``preferred_element_type`` in a float64 function)."""
+    (a float32 ``preferred_element_type`` in a float64 function), among the values its outputs
+    depend on: flax's BatchNorm updates float32 batch statistics that a loss then drops."""
     widest = min(float(jnp.finfo(d).eps) for d in dtypes)
-    found, stack = set(), [jaxpr]
+    found, stack = set(), [(jaxpr, [True] * len(jaxpr.outvars))]
     while stack:
-        current = stack.pop()
-        for eqn in current.eqns:
+        current, used = stack.pop()
+        for eqn, inner_used in _live_equations(current, used):
             for var in eqn.outvars:
                 dtype = getattr(var.aval, "dtype", None)
                 if (dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
@@ -234,5 +235,21 @@ def narrower_dtypes(jaxpr, dtypes) -> list:
             for value in eqn.params.values():
                 inner = getattr(value, "jaxpr", value)
                 if hasattr(inner, "eqns"):
-                    stack.append(inner)
+                    same = len(inner.outvars) == len(eqn.outvars)
+                    stack.append((inner, inner_used if same else [True] * len(inner.outvars)))
     return sorted(found, key=str)
+
+
+def _live_equations(jaxpr, used: list[bool]) -> list:
+    """(equation, which of its outputs are used) for every equation that an output in ``used``
+    depends on."""
+    live = {id(v) for v, keep in zip(jaxpr.outvars, used) if keep and hasattr(v, "aval")
+            and not hasattr(v, "val")}
+    kept = []
+    for eqn in reversed(jaxpr.eqns):
+        outputs = [id(v) in live for v in eqn.outvars]
+        if not any(outputs) and not eqn.effects:
+            continue
+        kept.append((eqn, outputs if any(outputs) else [True] * len(outputs)))
+        live.update(id(v) for v in eqn.invars if not hasattr(v, "val"))
+    return kept[::-1]

@@ -143,9 +143,16 @@ class Rounding:
     measured_source: str = "|AD - AD in float64 copy| {:.2e} (measured rounding of this derivative)"
 
     @property
+    def largest_scale(self) -> float:
+        """The largest finite |J||t|: an element whose scale is not finite (the oracle found
+        no derivative there) sets no floor for the others."""
+        scale = np.abs(np.asarray(self.scale, dtype=np.float64))
+        return float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0))
+
+    @property
     def amount(self) -> np.ndarray:
         return ((self.relative + self.inherited) * self.scale + self.relative * self.floor
-                + self.oracle_floor * np.max(self.scale, initial=0.0)
+                + self.oracle_floor * self.largest_scale
                 + MEASURED_SAFETY * self.measured + self.absolute)
 
     @property
@@ -162,7 +169,7 @@ class Rounding:
         pick = lambda a: float(np.asarray(a)[index]) if np.ndim(a) else float(a)
         text = (f"{self.relative_source} x (|J||t| {pick(self.scale):.2e} + |y||t|/L "
                 f"{pick(self.floor):.2e}) + {self.oracle_floor:g} x max |J||t| "
-                f"{float(np.max(self.scale, initial=0.0)):.2e} (oracle floor)")
+                f"{self.largest_scale:.2e} (oracle floor)")
         if np.any(self.inherited):
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")

@@ -27,10 +27,29 @@ NOISE_ORDER = 6
 NOISE_SIGNATURE = 4.0
 
 
-def noise_steps(x: Sequence[Any], t: Sequence[Any]) -> np.ndarray:
-    """The probe's offsets along ``t``: delta, 2 delta, ..., LADDER_LEVELS delta."""
-    delta = _differences.ladder(x, t)[0] * 2.0 ** -NOISE_SPACING
+# A second probe spans the ladder's own steps: a solver's stopping error changes where its
+# iteration count does, which tiny offsets never cross (optimistix's BFGS: 1e-13 of noise at
+# 2^-12 of the first step, 1e-11 at 2^-4, enough to move its central differences by 2.5e-9).
+WIDE_SPACING = 4
+
+
+def noise_steps(x: Sequence[Any], t: Sequence[Any], *, spacing: int = NOISE_SPACING
+                ) -> np.ndarray:
+    """The probe's offsets along ``t``: delta, 2 delta, ..., LADDER_LEVELS delta, with delta
+    ``spacing`` halvings below the ladder's first step."""
+    delta = _differences.ladder(x, t)[0] * 2.0 ** -spacing
     return delta * np.arange(1, _differences.LADDER_LEVELS + 1, dtype=np.float64)
+
+
+def wide_noise_steps(x: Sequence[Any], t: Sequence[Any]) -> np.ndarray:
+    """The offsets of the probe that spans the ladder's steps."""
+    return noise_steps(x, t, spacing=WIDE_SPACING)
+
+
+def larger(a: dict, b: dict) -> dict:
+    """The larger of two noise measurements, per key, leaf and element."""
+    return {key: [np.maximum(u, v) for u, v in zip(leaves, b[key])] if key in b else leaves
+            for key, leaves in a.items()}
 
 
 def _difference_noise(line: np.ndarray) -> np.ndarray:

@@ -141,8 +141,11 @@ class _LadderRuns:
         steps = {k: np.stack([steps_of(p[1], p[2]) for p in v]) for k, v in self.pairs.items()}
         return steps, jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
 
-    def evaluate(self, attempt: int, noise=None):
-        """The ladder ``attempt`` deep, summarized per pair; and which pairs ran."""
+    def evaluate(self, attempt: int, noise=None, *, bounded: bool = False):
+        """The ladder ``attempt`` deep, summarized per pair; and which pairs ran.
+
+        ``bounded``: count the running-error bound of every stencil value in its rounding.
+        """
         steps, raw = self.at(lambda x, t: _differences.ladder(
             x, t, start=attempt * _differences.LADDER_LEVELS))
         moved = {
@@ -150,9 +153,11 @@ class _LadderRuns:
                          for i, p in enumerate(v)]) for k, v in self.pairs.items()
         }
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
-        # Where fn is noisy at the point, its rounding along the line is bounded as well:
-        # the noise of ``x log y`` at x = 0, y = 1 grows with the step.
-        bounds = self.bounds(steps) if noise else {}
+        # Where fn is noisy at the point, or a ladder is retried on smaller steps, fn's
+        # rounding along the line is bounded as well: the noise of ``x log y`` at x = 0,
+        # y = 1 grows with the step, and a sum of large terms that cancels to nearly 0
+        # (a KL divergence at its minimum) rounds far above eps |h|.
+        bounds = self.bounds(steps) if noise or bounded else {}
         bound_of = lambda key, i: (None if key[0] not in bounds
                                    else np.asarray(bounds[key[0]][i])[used[key[0]]])
         return {
@@ -169,7 +174,7 @@ class _LadderRuns:
         """Estimates from ladders of steps, retried deeper where unresolved, and confirmed."""
         merged = None
         for attempt in range(RETRY_LADDERS + 1):
-            result, used = self.evaluate(attempt, noise)
+            result, used = self.evaluate(attempt, noise, bounded=attempt > 0)
             merged = result if merged is None else _ladders.merge(merged, result)
             if not _ladders.unresolved(merged):
                 break
@@ -209,13 +214,16 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps
                        bound_program)
     # fn's own noise at the point, from equally spaced tiny offsets run by the same
     # program: it sets the rounding floor of every finite difference below.
-    probe_steps, probe = runs.at(_noise.noise_steps)
-    noise = _noise.measured(probe, probe_steps, pairs)
+    # A second probe spans the ladder's steps, where a solver's iteration count changes.
+    probes = [runs.at(_noise.noise_steps), runs.at(_noise.wide_noise_steps)]
+    found = [_noise.measured(probe, steps, pairs) for steps, probe in probes]
     merged, used = runs.ladders()
     # Where fn's measured noise is far above eps |f| and agrees with what the ladders
     # found, the ladders run again with it as their rounding floor.
-    noise = _noise.significant(_noise.consistent(noise, probe, probe_steps, merged), probe,
-                               eps)
+    noise = _noise.larger(*(_noise.consistent(n, probe, steps, merged)
+                            for n, (steps, probe) in zip(found, probes)))
+    probe = probes[0][1]
+    noise = _noise.significant(noise, probe, eps)
     if noise:
         merged, used = runs.ladders(noise)
         run.notes += _noise.notes(noise, probe, run.levels[0].key,

@@ -1,0 +1,143 @@
+"""False alarms that real library code raised, each reproduced in plain JAX where it can be,
+with a wrong rule at the same point that must still fail.
+
+They came from ``pytest suites/libraries``: optax's KL divergence at its minimum, flax's
+BatchNorm where its normalization makes a Hessian row vanish, numpyro's Student t at order 2,
+and optimistix's BFGS, whose stopping error changes with its iteration count.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import harness
+import properties
+from harness.error_model._running_error import narrower_dtypes
+from harness.judging._compare import Rounding
+
+
+def kl_divergence(log_predictions, free):
+    """KL(softmax(free) || softmax(log_predictions)), as optax.losses.kl_divergence sums it."""
+    p = jax.nn.softmax(free)
+    return jnp.sum(p * (jnp.log(p) - jax.nn.log_softmax(log_predictions)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_kl_divergence_at_its_minimum(dtype):
+    """At free = log_predictions every first derivative is exactly 0, and so is AD's. f is a
+    sum of terms near 0.37 that cancels to about s^2 along the step, so each evaluation is off
+    by eps, not eps |f|: ladders retried on smaller steps, judged by eps |f| / step, settled on
+    3.8e-8 +- 1e-16. Retried ladders now count the running-error bound of every value."""
+    zeros = np.zeros((4, 3), dtype)
+    report = harness.check(kl_divergence, (zeros, zeros))
+    assert report.verdict == "passed", report
+
+
+def with_wrong_jvp(fn, error):
+    """``fn`` with a custom JVP rule: its own JVP, made wrong by ``error(dy, tangents)``."""
+    wrong = jax.custom_jvp(lambda *args: fn(*args))
+
+    @wrong.defjvp
+    def _wrong_jvp(primals, tangents):
+        y, dy = jax.jvp(fn, primals, tangents)
+        return y, error(dy, tangents)
+
+    return wrong
+
+
+def test_a_wrong_kl_rule_at_its_minimum_still_fails():
+    wrong = with_wrong_jvp(kl_divergence, lambda dy, t: dy + 1e-3 * jnp.sum(t[0]))
+    zeros = np.zeros((4, 3))
+    report = harness.check(wrong, (zeros, zeros))
+    assert report.verdict == "failed" and report.failures, report
+
+
+def _flax_batch_norm():
+    """flax.linen's Dense then BatchNorm in training mode, as the mean-square loss of
+    suites/libraries/test_flax.py, at the point where its Hessian row vanished."""
+    nn = pytest.importorskip("flax.linen")
+
+    class BatchNormed(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.BatchNorm(use_running_average=False)(nn.Dense(3)(x))
+
+    def loss(params, x):
+        y = BatchNormed().apply({"params": params}, x, mutable=["batch_stats"])[0]
+        return jnp.mean(y ** 2)
+
+    params = {"BatchNorm_0": {"bias": np.array([-1.0, 0.0, 0.0]), "scale": np.zeros(3)},
+              "Dense_0": {"bias": np.zeros(3), "kernel": np.zeros((3, 3))}}
+    x = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    return loss, (params, x)
+
+
+def test_batch_norm_hessian_row_that_vanishes():
+    """The Hessian row of kernel[2, 0] is exactly 0 here, but along the step it grows like s^4
+    from steps longer than the normalization's own scale (var ~ 1e-5): the first ladder gave
+    -1.4e-6 +- 5e-8, and the smaller ladders' 1e-20 +- 5e-15 lost to it on relative error."""
+    loss, point = _flax_batch_norm()
+    report = properties.hvp_matches_oracle(loss, point, strategy="forward-over-reverse", seed=0)
+    assert report.verdict == "passed", report
+
+
+def test_a_wrong_batch_norm_rule_still_fails():
+    loss, point = _flax_batch_norm()
+    wrong = with_wrong_jvp(loss, lambda dy, t: 1.01 * dy)
+    report = harness.check(wrong, point, order=2)
+    assert report.verdict == "failed" and report.failures, report
+
+
+def test_batch_norm_whose_float32_statistics_no_output_reads():
+    """flax's BatchNorm updates float32 running statistics that the loss drops; counted as
+    computing in float32, the float64 check judged its differences by float32 rounding, which
+    pushed the ladder onto steps longer than the normalization's scale: 0.2755 for 0.2344
+    (AD, which central differences along each element confirm to 1e-6)."""
+    loss, _ = _flax_batch_norm()
+    last = np.array([0.0, 0.0, 1.0])
+    params = {"BatchNorm_0": {"bias": last, "scale": last},
+              "Dense_0": {"bias": -np.ones(3), "kernel": np.zeros((3, 3))}}
+    x = np.zeros((4, 3))
+    x[1, 2] = -3.0
+    report = properties.grad_matches_oracle(loss, (params, x), seed=18665)
+    assert report.verdict == "passed", report
+
+
+def test_narrow_dtypes_count_only_where_an_output_depends_on_them():
+    def fn(x):
+        dropped = x.astype(jnp.float32) * 2
+        return x * 3, dropped
+
+    with jax.enable_x64(True):
+        jaxpr = jax.make_jaxpr(lambda x: fn(x)[0])(np.ones(3)).jaxpr
+        both = jax.make_jaxpr(fn)(np.ones(3)).jaxpr
+    assert narrower_dtypes(jaxpr, [np.float64]) == []
+    assert narrower_dtypes(both, [np.float64]) == [np.dtype(np.float32)]
+
+
+def test_an_element_without_a_finite_scale_sets_no_floor_for_the_others():
+    """numpyro's Student t at order 2: one element's |J||t| was nan where the oracle found no
+    derivative, and the oracle floor, 1e-9 x max |J||t|, made every other budget nan too."""
+    rounding = Rounding(relative=1e-15, relative_source="32 eps", absolute=0.0,
+                        scale=np.array([1.0, np.nan, 3.0]), floor=np.zeros(3))
+    assert rounding.largest_scale == 3.0
+    assert np.all(np.isfinite(rounding.amount[[0, 2]])), rounding.amount
+
+
+def test_bfgs_minimum_whose_stopping_error_changes_with_its_iteration_count():
+    """optimistix's BFGS stops with a gradient near 1e-9; its central differences at a = 0 are
+    off by 2.5e-9 while AD's implicit derivative is I - 11^T / 5 to 1e-10. The noise seen at
+    tiny offsets (1e-13) is 100 times less than the noise across the ladder's steps (1e-11),
+    which a second probe spanning those steps measures."""
+    optx = pytest.importorskip("optimistix")
+
+    def bfgs_minimum(a):
+        loss = lambda y, a: jnp.sum((y - a) ** 2 * (1 + y ** 2 / 4)) + jnp.sum(y) ** 2 / 2
+        solver = optx.BFGS(rtol=1e-13, atol=1e-13)
+        return optx.minimise(loss, solver, jnp.zeros_like(a), args=a, max_steps=256).value
+
+    report = harness.check(bfgs_minimum, (np.zeros(3),), seed=0)
+    assert report.ok, report
