@@ -118,6 +118,19 @@ def test_narrow_dtypes_count_only_where_an_output_depends_on_them():
     assert narrower_dtypes(both, [np.float64]) == [np.dtype(np.float32)]
 
 
+def test_narrow_dtypes_in_a_loop_carry_that_feeds_a_read_one_count():
+    def fn(x):
+        def body(_, carry):
+            total, narrow = carry
+            return total + narrow.astype(total.dtype), narrow * 2
+        start = np.ones(3, np.float32)  # a constant: only the loop computes in float32
+        return jax.lax.fori_loop(0, 3, body, (x, start))[0]
+
+    with jax.enable_x64(True):
+        jaxpr = jax.make_jaxpr(fn)(np.ones(3)).jaxpr
+    assert narrower_dtypes(jaxpr, [np.float64]) == [np.dtype(np.float32)]
+
+
 def test_an_element_without_a_finite_scale_sets_no_floor_for_the_others():
     """numpyro's Student t at order 2: one element's |J||t| was nan where the oracle found no
     derivative, and the oracle floor, 1e-9 x max |J||t|, made every other budget nan too."""

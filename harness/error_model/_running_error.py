@@ -218,6 +218,9 @@ def program_bound(fn: Callable, args: Sequence) -> list | None:
     return [jnp.zeros(jnp.shape(v)) if b is None else jnp.asarray(b) for v, b in outs]
 
 
+_LOOPS = frozenset({"while", "scan"})
+
+
 def narrower_dtypes(jaxpr, dtypes) -> list:
     """Float dtypes of a jaxpr's intermediate values less precise than every one of ``dtypes``
     (a float32 ``preferred_element_type`` in a float64 function), among the values its outputs
@@ -227,15 +230,18 @@ def narrower_dtypes(jaxpr, dtypes) -> list:
     while stack:
         current, used = stack.pop()
         for eqn, inner_used in _live_equations(current, used):
-            for var in eqn.outvars:
+            for var, read in zip(eqn.outvars, inner_used):
                 dtype = getattr(var.aval, "dtype", None)
-                if (dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
+                if (read and dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
                         and float(jnp.finfo(dtype).eps) > widest):
                     found.add(np.dtype(dtype))
             for value in eqn.params.values():
                 inner = getattr(value, "jaxpr", value)
                 if hasattr(inner, "eqns"):
-                    same = len(inner.outvars) == len(eqn.outvars)
+                    # A loop's body feeds its own next iteration: an output of it that no one
+                    # reads afterwards may still feed one that is read.
+                    same = (len(inner.outvars) == len(eqn.outvars)
+                            and eqn.primitive.name not in _LOOPS)
                     stack.append((inner, inner_used if same else [True] * len(inner.outvars)))
     return sorted(found, key=str)
 
