@@ -18,8 +18,8 @@ from harness.oracles import _differences
 def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
                    *, eager: bool, measure: bool,
                    optional: dict[str, tuple[int, ...]] | None = None) -> Callable:
-    """Stencil values for every (point, direction) pair of every level,
-    with the magnitudes and float64 derivatives of ``float64_derivatives``.
+    """Stencil values at ``point`` for every direction of every level, with the magnitudes
+    and float64 derivatives of ``float64_derivatives``.
 
     ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
     at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
@@ -27,7 +27,7 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
     """
     optional = optional or {}
 
-    def run(fixed, inner, points, directions, steps, diff, tangents, cotangents):
+    def run(fixed, inner, point, directions, steps, diff, tangents, cotangents):
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
@@ -35,15 +35,15 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
                                         plan[level.key], measure=measure)
             for piece, value in found.items():
                 out[(level.key, piece, "x64")] = value
-            count = jax.tree_util.tree_leaves(points[level.key])[0].shape[0]
+            count = jax.tree_util.tree_leaves(directions[level.key])[0].shape[0]
             skip = optional.get(level.key, ()) if "magnitude" in found else ()
             used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
             out[(level.key, "pairs", "x64")] = used
             pick = lambda tree, used=used: jax.tree_util.tree_map(lambda a: a[used], tree)
-            one = lambda x, t, s, h=h: _differences.stencil(h, x, t, s, eager=eager)
+            one = lambda t, s, h=h: _differences.stencil(h, point, t, s, eager=eager)
             out[(level.key, "fd")] = _differences.map_over(
-                one, pick(points[level.key]), pick(directions[level.key]),
-                pick(steps[level.key]), eager=eager)
+                one, pick(directions[level.key]), pick(steps[level.key]), eager=eager,
+                item_bytes=_differences.nbytes(point))
         return out
 
     return run if eager else compiled(run)
@@ -60,15 +60,15 @@ def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
     rounding, eps, moves it by ``eps |x|``, s times more.
     """
 
-    def run(fixed, inner, points, directions, steps):
+    def run(fixed, inner, point, directions, steps):
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
-            line = lambda s, x, t, h=h: _differences.stencil(h, x, t, s, eager=False)
-            one = lambda x, t, s, line=line: _running_error.program_bound(line, [s, x, t])
-
-            out[level.key] = jax.vmap(one)(points[level.key], directions[level.key],
-                                           steps[level.key])
+            one = lambda t, s, h=h: _differences.stencil(
+                h, point, t, s, eager=False, evaluate=_running_error.program_bound)
+            out[level.key] = _differences.map_over(
+                one, directions[level.key], steps[level.key], eager=False,
+                item_bytes=_differences.nbytes(point))
         return out
 
     return compiled(run)

@@ -33,15 +33,27 @@ def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
     at 10 so that a large x cannot stretch the step over the features of an oscillating or
     saturating function (sin at 1e4), and the smallest over the elements that move. Steps too
     small for the float spacing at large x are penalized by ``displacement_error``.
+
+    >>> ladder([np.float64(3.0)], [np.float64(2.0)])[:3]
+    array([0.2 , 0.1 , 0.05])
     """
-    ratios = [
-        np.minimum(np.abs(np.asarray(xv)) + 1.0, STEP_CAP)[np.asarray(tv) != 0]
-        / np.abs(np.asarray(tv))[np.asarray(tv) != 0]
-        for xv, tv in zip(x, t) if np.size(tv)
-    ]
-    ratios = [r for r in ratios if r.size]
-    base = STEP_SCALE * (min(float(np.min(r)) for r in ratios) if ratios else 1.0)
-    return base * 2.0 ** -(start + np.arange(LADDER_LEVELS, dtype=np.float64))
+    return steps_below(first_step(x, t), start=start)
+
+
+def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
+    """The first step of ``ladder(x, t)``."""
+    smallest = np.inf
+    for xv, tv in zip(x, t):
+        if np.size(tv):
+            with np.errstate(divide="ignore"):  # an element that does not move: inf
+                ratio = np.minimum(np.abs(np.asarray(xv)) + 1.0, STEP_CAP) / np.abs(tv)
+            smallest = min(smallest, float(np.min(ratio)))
+    return STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0)
+
+
+def steps_below(first: float, *, start: int = 0) -> np.ndarray:
+    """``LADDER_LEVELS`` steps halving from ``first`` halved ``start`` times."""
+    return first * 2.0 ** -(start + np.arange(LADDER_LEVELS, dtype=np.float64))
 
 
 def _tableau(quotients, rounding, power: int):
@@ -68,26 +80,99 @@ def _tableau(quotients, rounding, power: int):
     return pick(est), pick(err)
 
 
+# Leaves above this size count their worst elements exactly and bound the rest
+# (``_leaf_displacement``).
+EXACT_DISPLACEMENT_SIZE = 1 << 16
+DISPLACEMENT_CANDIDATES = 1 << 12
+
+
 def displacement_error(x: Sequence[Any], t: Sequence[Any], steps: np.ndarray) -> np.ndarray:
     """Per step, the worst relative error of the realized move ``(x + s t) - x`` against ``s t``.
 
     A step too small for the spacing of the floating-point numbers at some element does not
     move that element as asked (at 1e15 a float64 moves by multiples of 0.125); the quotient is
     then off by this relative amount, which joins its error estimate.
+
+    >>> displacement_error([np.array([1e15, 1.0])], [np.array([1.0, 1.0])], np.array([0.1]))
+    array([0.25])
     """
+    return MoveErrors(x, t)(steps)
+
+
+class MoveErrors:
+    """``displacement_error`` of one (point, direction) pair, prepared once for every ladder.
+
+    >>> moves = MoveErrors([np.array([1e15, 1.0])], [np.array([1.0, 1.0])])
+    >>> moves(np.array([0.1, 0.05]))
+    array([0.25, 1.  ])
+    """
+
+    def __init__(self, x: Sequence[Any], t: Sequence[Any]):
+        self._x, self._t, self._leaves = x, t, None
+
+    def _prepare(self) -> None:
+        self._leaves = []
+        for xv, tv in zip(self._x, self._t):
+            xv, tv = np.asarray(xv).reshape(-1), np.asarray(tv).reshape(-1)
+            moving = tv != 0
+            if not np.all(moving):
+                xv, tv = xv[moving], tv[moving]
+            if xv.size:
+                self._leaves.append(_LeafMoves(xv, tv))
+
+    def __call__(self, steps: np.ndarray) -> np.ndarray:
+        if self._leaves is None:  # on first use: a pair that never runs costs nothing
+            self._prepare()
+        worst = np.zeros(steps.shape)
+        for leaf in self._leaves:
+            worst = np.maximum(worst, leaf(steps))
+        return worst
+
+
+def _exact_displacement(xs: np.ndarray, ts: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """``displacement_error`` of one leaf's moving elements, element by element, per step."""
     worst = np.zeros(steps.shape)
-    for xv, tv in zip(x, t):
-        xv, tv = np.asarray(xv).reshape(-1), np.asarray(tv).reshape(-1)
-        moving = tv != 0
-        if not np.any(moving):
-            continue
-        xs, ts = xv[moving][None, :], tv[moving][None, :]
+    for i, step in enumerate(steps):
         for sign in (1.0, -1.0):
-            wanted = sign * steps[:, None] * ts
+            wanted = sign * step * ts
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                rel = np.max(np.abs(((xs + wanted) - xs) - wanted) / np.abs(wanted), axis=1)
-            worst = np.maximum(worst, np.where(np.isfinite(rel), rel, 1.0))
+                rel = np.max(np.abs(((xs + wanted) - xs) - wanted) / np.abs(wanted))
+            worst[i] = max(worst[i], rel if np.isfinite(rel) else 1.0)
     return worst
+
+
+class _LeafMoves:
+    """``_exact_displacement`` of a small leaf's moving elements; of a large one, exact on the
+    elements that can hold the worst and bounded on the others.
+
+    Two roundings put the realized move of element j within ``eps (|x_j| / |s t_j| + 2)`` of
+    ``s t_j``, relatively, and an element at x_j = 0 moves exactly. So the elements of
+    largest ``|x_j| / |t_j|`` are counted exactly and the rest by that bound: a leaf of
+    millions of parameters costs one pass instead of a (steps, elements) array per sign.
+    """
+
+    def __init__(self, xs: np.ndarray, ts: np.ndarray):
+        self.rest = None  # the largest |x_j| / |t_j| outside the exact elements
+        if xs.size <= EXACT_DISPLACEMENT_SIZE or not (
+                np.all(np.isfinite(xs)) and np.all(np.isfinite(ts))):
+            self.xs, self.ts = xs, ts
+            return
+        ratio = np.abs(xs)
+        np.divide(ratio, np.abs(ts), out=ratio)
+        exact = np.argpartition(ratio, -DISPLACEMENT_CANDIDATES)[-DISPLACEMENT_CANDIDATES:]
+        self.xs, self.ts = xs[exact], ts[exact]
+        ratio[exact] = 0.0
+        self.rest = float(np.max(ratio))
+        self.eps = float(np.finfo(np.result_type(xs, ts, np.float64)).eps)
+        self.t_max = float(np.max(np.abs(ts)))
+
+    def __call__(self, steps: np.ndarray) -> np.ndarray:
+        found = _exact_displacement(self.xs, self.ts, steps)
+        if self.rest is None or not self.rest > 0:
+            return found
+        if not np.isfinite(self.t_max * np.max(steps)):
+            return np.ones(steps.shape)  # s t overflows: the move is not what was asked
+        return np.maximum(found, self.eps * (self.rest / steps * (1 + 4 * self.eps) + 2))
 
 
 class Summary(dict):
@@ -170,23 +255,55 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     return Summary({"center": center, "central": central[0], "central_err": central[1]}, later)
 
 
-def map_over(fn: Callable, *batched, eager: bool):
-    """``jax.vmap(fn)`` or, for functions with Python control flow, a loop that stacks."""
-    if not eager:
-        return jax.vmap(fn)(*batched)
+# A vmapped program holds every item's inputs at once: above this many bytes, items run in
+# chunks of ``lax.map`` (a stencil of 21 offsets of 8M float64 parameters would hold 1.4 GB,
+# and XLA's batched products over distinct matrices run slower than one at a time).
+MAP_MEMORY = 1 << 26
+
+
+def map_over(fn: Callable, *batched, eager: bool, item_bytes: int | None = None):
+    """``jax.vmap(fn)`` or, for functions with Python control flow, a loop that stacks.
+
+    ``item_bytes``: the memory one item's evaluation holds (its inputs' by default); over
+    ``MAP_MEMORY`` in all, the items run in chunks that fit.
+    """
     n = jax.tree_util.tree_leaves(batched)[0].shape[0]
+    if not eager:
+        if item_bytes is None:
+            item_bytes = nbytes(batched) // max(n, 1)
+        chunk = max(1, MAP_MEMORY // max(item_bytes, 1))
+        if n == 1 and chunk == 1:  # no batch axis at all: XLA's unbatched products are faster
+            first = fn(*jax.tree_util.tree_map(lambda a: a[0], batched))
+            return jax.tree_util.tree_map(lambda a: a[None], first)
+        if n <= chunk:
+            return jax.vmap(fn)(*batched)
+        return jax.lax.map(lambda args: fn(*args), batched,
+                           batch_size=None if chunk == 1 else chunk)
     outs = [fn(*jax.tree_util.tree_map(lambda a, i=i: a[i], batched)) for i in range(n)]
     return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *outs)
 
 
-def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bool) -> list:
-    """h at ``x + s t`` for s in ``[+steps, -steps, 0]``, stacked, one array per output leaf."""
+def nbytes(tree) -> int:
+    """The bytes of every array leaf of ``tree`` (traced ones included)."""
+    return sum(int(np.prod(np.shape(a))) * np.dtype(a.dtype).itemsize
+               for a in jax.tree_util.tree_leaves(tree) if hasattr(a, "dtype"))
+
+
+def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bool,
+            evaluate: Callable | None = None) -> list:
+    """h at ``x + s t`` for s in ``[+steps, -steps, 0]``, stacked, one array per output leaf.
+
+    ``evaluate(line, [s, x, t])`` replaces ``line(s, x, t)``, the value at one offset: the
+    running-error bound of that value, for instance.
+    """
     offsets = jnp.concatenate([steps, -steps, jnp.zeros((1,), steps.dtype)])
 
-    def at(s):
+    def line(s, x, t):
         return h([xi + (s * ti).astype(xi.dtype) for xi, ti in zip(x, t)])
 
-    return map_over(at, offsets, eager=eager)
+    at = ((lambda s: line(s, x, t)) if evaluate is None
+          else (lambda s: evaluate(line, [s, x, t])))
+    return map_over(at, offsets, eager=eager, item_bytes=nbytes(x))
 
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,

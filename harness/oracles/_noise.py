@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -33,17 +32,17 @@ NOISE_SIGNATURE = 4.0
 WIDE_SPACING = 4
 
 
-def noise_steps(x: Sequence[Any], t: Sequence[Any], *, spacing: int = NOISE_SPACING
-                ) -> np.ndarray:
-    """The probe's offsets along ``t``: delta, 2 delta, ..., LADDER_LEVELS delta, with delta
-    ``spacing`` halvings below the ladder's first step."""
-    delta = _differences.ladder(x, t)[0] * 2.0 ** -spacing
+def noise_steps(first: float, *, spacing: int = NOISE_SPACING) -> np.ndarray:
+    """The probe's offsets below a ladder whose first step is ``first``
+    (``_differences.first_step``): delta, 2 delta, ..., LADDER_LEVELS delta, with delta
+    ``spacing`` halvings below it."""
+    delta = first * 2.0 ** -spacing
     return delta * np.arange(1, _differences.LADDER_LEVELS + 1, dtype=np.float64)
 
 
-def wide_noise_steps(x: Sequence[Any], t: Sequence[Any]) -> np.ndarray:
+def wide_noise_steps(first: float) -> np.ndarray:
     """The offsets of the probe that spans the ladder's steps."""
-    return noise_steps(x, t, spacing=WIDE_SPACING)
+    return noise_steps(first, spacing=WIDE_SPACING)
 
 
 def larger(a: dict, b: dict) -> dict:
@@ -95,15 +94,17 @@ def evaluation_noise(values: np.ndarray, moved: np.ndarray) -> np.ndarray:
 CONSISTENCY = 4.0
 
 
-def measured(probe: dict, probe_steps: dict, pairs: dict) -> dict:
-    """The noise of every finite-difference leaf of a probe run: key -> one array per leaf."""
+def measured(probe: dict, probe_steps: dict, moves: dict) -> dict:
+    """The noise of every finite-difference leaf of a probe run: key -> one array per leaf.
+
+    ``moves`` holds the ``_differences.MoveErrors`` of every pair, per level.
+    """
     noise = {}
     for key, value in probe.items():
         if len(key) == 2 and key[1] == "fd":
             k = key[0]
             used = np.asarray(probe[(k, "pairs", "x64")])
-            moved = np.stack([_differences.displacement_error(p[1], p[2], probe_steps[k][i])
-                              for i, p in enumerate(pairs[k])])[used]
+            moved = np.stack([moves[k][i](probe_steps[k][i]) for i in used])
             noise[key] = [evaluation_noise(np.asarray(v), moved) for v in value]
     return noise
 

@@ -32,13 +32,13 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
     ad_args64 = ({k: upcast(tangents[k]) for k in plan},
                  {k: upcast(cotangents[k]) for k in plan})
     stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
-    points = {k: stack([p[1] for p in v]) for k, v in pairs.items()}
+    point = pairs[run.levels[0].key][0][1]  # every pair's point: x on the float64 copy
     directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
     with jax.enable_x64(True):
         fixed64 = [np.asarray(x) for x in run.fixed]
         inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
                        for dirs in v] for k, v in inner.items()}
-        diff64 = [x[0] for x in points[run.levels[0].key]]
+        diff64 = point
         try:
             cs = True
             source, eps = "float64 copy", float(np.finfo(np.float64).eps)
@@ -68,7 +68,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                     cast(d, like(level.chain[:depth])) if mode == "rev" else d
                     for depth, (mode, d) in enumerate(zip(level.chain, inner64[level.key]))]
                     for level in levels}
-            stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, points,
+            stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, point,
                                       directions, eps, cs, (diff64,) + ad_args64,
                                       base=base64)
         except jax.errors.UnexpectedTracerError:
@@ -79,8 +79,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                 "the oracle ran in the inputs' own dtypes and is less accurate")
             cs, source = False, "own dtypes"
             eps = float(jnp.finfo(lowest_precision([x.dtype for x in run.diff])).eps)
-            own = {k: [np.stack([np.asarray(x)[i].astype(d.dtype) for i in range(len(x))])
-                       for x, d in zip(v, run.diff)] for k, v in points.items()}
+            own = [np.asarray(x).astype(d.dtype) for x, d in zip(point, run.diff)]
             own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
                             or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                             for t, d in zip(v, run.diff)] for k, v in directions.items()}
@@ -118,12 +117,17 @@ def oracle_pairs(run, level, tangent):
 class _LadderRuns:
     """One compiled oracle program, run on the pairs of a check at ladders of steps."""
 
-    def __init__(self, program, pairs, fixed, inner, points, directions, ad_args, eps,
+    def __init__(self, program, pairs, fixed, inner, point, directions, ad_args, eps,
                  bound_program=None):
         self.program, self.pairs, self.eps = program, pairs, eps
-        self.inputs = (fixed, inner, points, directions)
-        self.ad_args = ad_args
+        # On the device once: every ladder and probe runs on the same inputs.
+        self.inputs = _on_device((fixed, inner, point, directions))
+        self.ad_args = _on_device(ad_args)
         self.bound_program = bound_program
+        self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
+                      for k, v in pairs.items()}
+        self.first_steps = {k: [_differences.first_step(p[1], p[2]) for p in v]
+                            for k, v in pairs.items()}
 
     def bounds(self, steps) -> dict:
         """The running-error bound of every stencil value, per level; {} without one."""
@@ -137,8 +141,10 @@ class _LadderRuns:
         return {k: v for k, v in found.items() if v is not None}
 
     def at(self, steps_of):
-        """(steps, raw program output) with the steps ``steps_of(point, direction)``."""
-        steps = {k: np.stack([steps_of(p[1], p[2]) for p in v]) for k, v in self.pairs.items()}
+        """(steps, raw program output) with the steps ``steps_of(first)`` of each pair, whose
+        ladder begins at ``first`` (``_differences.first_step``)."""
+        steps = {k: np.stack([steps_of(first) for first in v])
+                 for k, v in self.first_steps.items()}
         return steps, jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
 
     def evaluate(self, attempt: int, noise=None, *, bounded: bool = False):
@@ -146,13 +152,11 @@ class _LadderRuns:
 
         ``bounded``: count the running-error bound of every stencil value in its rounding.
         """
-        steps, raw = self.at(lambda x, t: _differences.ladder(
-            x, t, start=attempt * _differences.LADDER_LEVELS))
-        moved = {
-            k: np.stack([_differences.displacement_error(p[1], p[2], steps[k][i])
-                         for i, p in enumerate(v)]) for k, v in self.pairs.items()
-        }
+        steps, raw = self.at(lambda first: _differences.steps_below(
+            first, start=attempt * _differences.LADDER_LEVELS))
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
+        moved = {k: np.stack([v[i](steps[k][i]) for i in used[k]])
+                 for k, v in self.moves.items()}
         # Where fn is noisy at the point, or a ladder is retried on smaller steps, fn's
         # rounding along the line is bounded as well: the noise of ``x log y`` at x = 0,
         # y = 1 grows with the step, and a sum of large terms that cancels to nearly 0
@@ -163,7 +167,7 @@ class _LadderRuns:
         return {
             key: value if len(key) == 3 or key[1] == "cs" else [
                 _differences.summarize_pairs(np.asarray(v), steps[key[0]][used[key[0]]],
-                                             self.eps, moved[key[0]][used[key[0]]], noise=n,
+                                             self.eps, moved[key[0]], noise=n,
                                              bounds=bound_of(key, i))
                 for i, (v, n) in enumerate(
                     zip(value, noise[key] if noise else [None] * len(value)))]
@@ -191,7 +195,13 @@ class _LadderRuns:
         return merged, used
 
 
-def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps, cs,
+def _on_device(tree):
+    """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed)."""
+    return jax.tree_util.tree_map(
+        lambda a: jax.device_put(a) if isinstance(a, np.ndarray) else a, tree)
+
+
+def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps, cs,
                  ad_args, inside_x64=True, base=None):
     """The oracle's estimates for every pair: ladders with fn's measured noise as their
     rounding floor where it matters, and the complex step where they resolve f poorly."""
@@ -210,13 +220,13 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, points, directions, eps
     bound_program = None if run.eager else _compiled.PROGRAMS.get(
         None if run.key is None else ("stencil bound", inside_x64, plan_key) + run.key,
         lambda: _oracle_programs.stencil_bound_program(base or run.base, levels))
-    runs = _LadderRuns(program, pairs, fixed, inner, points, directions, ad_args, eps,
+    runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
     # fn's own noise at the point, from equally spaced tiny offsets run by the same
     # program: it sets the rounding floor of every finite difference below.
     # A second probe spans the ladder's steps, where a solver's iteration count changes.
     probes = [runs.at(_noise.noise_steps), runs.at(_noise.wide_noise_steps)]
-    found = [_noise.measured(probe, steps, pairs) for steps, probe in probes]
+    found = [_noise.measured(probe, steps, runs.moves) for steps, probe in probes]
     merged, used = runs.ladders()
     # Where fn's measured noise is far above eps |f| and agrees with what the ladders
     # found, the ladders run again with it as their rounding floor.
