@@ -27,11 +27,11 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
     """
     optional = optional or {}
 
-    def run(fixed, inner, point, directions, steps, diff, tangents, cotangents):
+    def run(fixed, inner, point, directions, steps, tangents, cotangents):
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
-            found = float64_derivatives(h, diff, tangents[level.key], cotangents[level.key],
+            found = float64_derivatives(h, point, tangents[level.key], cotangents[level.key],
                                         plan[level.key], measure=measure)
             for piece, value in found.items():
                 out[(level.key, piece, "x64")] = value

@@ -132,12 +132,12 @@ class MoveErrors:
 def _exact_displacement(xs: np.ndarray, ts: np.ndarray, steps: np.ndarray) -> np.ndarray:
     """``displacement_error`` of one leaf's moving elements, element by element, per step."""
     worst = np.zeros(steps.shape)
-    for i, step in enumerate(steps):
-        for sign in (1.0, -1.0):
-            wanted = sign * step * ts
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                rel = np.max(np.abs(((xs + wanted) - xs) - wanted) / np.abs(wanted))
-            worst[i] = max(worst[i], rel if np.isfinite(rel) else 1.0)
+    for sign in (1.0, -1.0):
+        wanted = sign * steps[:, None] * ts[None, :]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            rel = np.max(np.abs(((xs[None, :] + wanted) - xs[None, :]) - wanted)
+                         / np.abs(wanted), axis=1)
+        worst = np.maximum(worst, np.where(np.isfinite(rel), rel, 1.0))
     return worst
 
 

@@ -38,18 +38,17 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
         fixed64 = [np.asarray(x) for x in run.fixed]
         inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
                        for dirs in v] for k, v in inner.items()}
-        diff64 = point
         try:
             cs = True
             source, eps = "float64 copy", float(np.finfo(np.float64).eps)
             replay = run.replay and not run.eager
             base64 = run.python_base if not replay else _compiled.PROGRAMS.get(
                 None if run.key is None else ("base64",) + run.key,
-                lambda: _levels.traced(run.python_base, diff64, fixed64))
+                lambda: _levels.traced(run.python_base, point, fixed64))
             # A function may pin a narrower dtype inside (preferred_element_type, a layer
             # with dtype=float32): its float64 copy then returns that dtype, its
             # cotangents must have it, and its finite differences resolve only that finely.
-            out64 = jax.eval_shape(base64, diff64, fixed64)
+            out64 = jax.eval_shape(base64, point, fixed64)
             narrow_out = [o.dtype for o in out64
                           if np.dtype(o.dtype) != np.dtype(float64_twin(o.dtype))]
             narrow = narrow_out + [d for d in run.inside
@@ -58,7 +57,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                 eps = float(jnp.finfo(lowest_precision(narrow)).eps)
                 source = f"float64 copy, which computes in {lowest_precision(narrow)}"
             if narrow_out:
-                like = lambda chain: out64 if "rev" not in chain else diff64
+                like = lambda chain: out64 if "rev" not in chain else point
                 cast = lambda leaves, spec: [np.asarray(v).astype(s.dtype)
                                              for v, s in zip(leaves, spec)]
                 ad_args64 = (ad_args64[0], {
@@ -69,7 +68,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                     for depth, (mode, d) in enumerate(zip(level.chain, inner64[level.key]))]
                     for level in levels}
             stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, point,
-                                      directions, eps, cs, (diff64,) + ad_args64,
+                                      directions, eps, cs, ad_args64,
                                       base=base64)
         except jax.errors.UnexpectedTracerError:
             raise  # check() traces fn itself instead of its jaxpr
@@ -83,8 +82,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
             own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
                             or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                             for t, d in zip(v, run.diff)] for k, v in directions.items()}
-            own_args = ([np.asarray(x) for x in run.diff],
-                         {k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
+            own_args = ({k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
             stats = _ladder_runs(run, levels, plan, pairs, run.fixed, inner, own, own_dirs,
                                       eps, False, own_args, inside_x64=False)
     return pairs, stats, source
