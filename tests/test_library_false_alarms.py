@@ -154,3 +154,31 @@ def test_bfgs_minimum_whose_stopping_error_changes_with_its_iteration_count():
 
     report = harness.check(bfgs_minimum, (np.zeros(3),), seed=0)
     assert report.ok, report
+
+
+def student_t(value, df, loc, scale):
+    """numpyro's Student t log density, summed, as its ``log_prob`` writes it (``y ** 2.0``)."""
+    y = (value - loc) / scale
+    z = (jnp.log(scale) + 0.5 * jnp.log(df) + 0.5 * jnp.log(jnp.pi)
+         + jax.scipy.special.gammaln(0.5 * df) - jax.scipy.special.gammaln(0.5 * (df + 1.0)))
+    return jnp.sum(-0.5 * (df + 1.0) * jnp.log1p(jnp.power(y, 2.0) / df) - z)
+
+
+STUDENT_T_POINT = ([1.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0])
+
+
+def test_student_t_at_order_2_where_value_equals_loc():
+    """numpyro's Student t at order 2 with value == loc: the JVP of ``y ** 2.0`` holds
+    ``pow(y, 2.0 - 1)``, whose running-error bound was nan along every step that made y < 0
+    (pow's derivative in its exponent, ``y^p log y``), so every retried ladder had an infinite
+    error and the check was inconclusive, saying the function was not differentiable there."""
+    args = tuple(np.asarray(a) for a in STUDENT_T_POINT)
+    report = harness.check(student_t, args, order=2, seed=0)
+    assert report.verdict == "passed", report
+
+
+def test_a_wrong_student_t_rule_at_order_2_still_fails():
+    wrong = with_wrong_jvp(student_t, lambda dy, t: dy + 1e-3 * t[2][0])
+    args = tuple(np.asarray(a) for a in STUDENT_T_POINT)
+    report = harness.check(wrong, args, order=2, seed=0)
+    assert report.verdict == "failed" and report.failures, report

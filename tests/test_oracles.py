@@ -240,6 +240,21 @@ def test_summarize_stencil_sees_a_kink_in_the_one_sided_quotients():
     assert summary["backward"] == pytest.approx(-1.0)
 
 
+def test_a_bound_that_is_not_finite_at_a_finite_value_leaves_eps_h_in_its_place():
+    # The error model has no bound at some offsets (nan): those values keep the blanket
+    # eps |h|, and the estimate stays finite; a finite bound still counts where it is larger.
+    steps = 0.1 * 2.0 ** -np.arange(6)
+    values = np.concatenate([2 + 3 * steps, 2 - 3 * steps, [2.0]])
+    gaps = np.full(values.shape, 1e-16)
+    gaps[:6] = np.nan  # every offset of one side
+    summary = _differences.summarize_stencil(values, steps, EPS64, bounds=gaps)
+    assert summary["central"] == pytest.approx(3.0, rel=1e-12)
+    assert np.isfinite(summary["central_err"]) and summary["central_err"] < 1e-10
+    large = _differences.summarize_stencil(values, steps, EPS64, bounds=np.full(values.shape,
+                                                                                 1e-6))
+    assert large["central_err"] > 1e-6
+
+
 def test_summarize_pairs_keeps_pairs_apart():
     steps = 0.1 * 2.0 ** -np.arange(5)
     rows = []

@@ -53,3 +53,19 @@ def test_a_program_with_an_operation_without_a_rule_has_no_bound():
     a = np.eye(3, dtype=np.float32) + 0.1
     assert program_bound(lambda b: jnp.linalg.solve(a, b), [np.ones(3, np.float32)]) is None
     assert program_bound(lambda z: z * z, [np.complex64([1 + 1j])]) is None
+
+
+def test_pow_at_a_negative_base_with_a_computed_integer_exponent_has_a_finite_bound():
+    """The JVP of ``y ** 2.0`` computes ``pow(y, 2.0 - 1)``: the exponent is a computed value,
+    so it carries a bound, and the JVP of pow in its exponent, ``y^p log y``, is nan at y < 0.
+    Its size, |y^p log |y||, is finite; at y = 0 it is 0."""
+    y = np.float32([-1e-4, 0.0, 2.5, -3.0])
+    p = np.float32(2.0)
+    jvp = lambda y, p: jax.jvp(lambda v: jnp.power(v, p), (y,), (jnp.ones_like(y),))[1]
+    bound = np.asarray(program_bound(jvp, [y, p])[0], np.float64)
+    assert np.all(np.isfinite(bound)), bound
+    with jax.enable_x64(True):
+        exact = np.asarray(jvp(y.astype(np.float64), np.float64(p)))
+    assert np.all(np.abs(np.asarray(jvp(y, p), np.float64) - exact) <= bound), (bound, exact)
+    moved = lambda y, p: jnp.power(y, p - 1.0)  # the exponent's own rounding is propagated
+    assert np.all(np.isfinite(np.asarray(program_bound(moved, [y, p])[0])))

@@ -112,12 +112,23 @@ def _propagated(eqn, values, bounds):
     if name in _ARITHMETIC or name in _FUNCTIONS or name in _EXACT_ELEMENTWISE:
         total = None
         for i in carried:
-            tangents = [bounds[i] if j == i else None for j in range(len(values))]
-            _, spread = _jvp(eqn, values, tangents)
-            part = jnp.abs(spread[0])
+            if name == "pow" and i == 1:
+                part = _pow_exponent_spread(values[0], outs[0], bounds[1])
+            else:
+                tangents = [bounds[i] if j == i else None for j in range(len(values))]
+                _, spread = _jvp(eqn, values, tangents)
+                part = jnp.abs(spread[0])
             total = part if total is None else total + part
         return outs, [total]
     raise Unsupported(name)
+
+
+def _pow_exponent_spread(base, out, bound):
+    """|d x^y / dy| b(y) = |x^y log |x|| b(y): its JVP in y, ``x^y log x``, is nan at a
+    negative base, where x^y is finite only at an integer y (``(y - mu) ** 2.0``), and 0 * inf
+    at x = 0; the size of the change is that of |x|^y either way, 0 where x^y is 0."""
+    magnitude = jnp.abs(out) * jnp.abs(jnp.log(jnp.abs(base)))
+    return jnp.where(out == 0, 0.0, magnitude) * bound
 
 
 def _own_rounding(eqn, values, outs) -> list:

@@ -240,7 +240,9 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     note = ""
     if status == INCONCLUSIVE:
         if oracle_undefined[index]:
-            note = "the oracle is not finite here: the function is not differentiable at this point"
+            note = ("the oracle is not finite here: no step along the direction gave a finite "
+                    "difference quotient (fn is not finite, or not differentiable, next to this "
+                    "point)")
         elif kink[index]:
             note = ("one-sided derivatives differ here (a kink): AD matches neither one-sided "
                     "derivative nor their average")

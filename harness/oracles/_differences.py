@@ -227,7 +227,11 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     # running-error bounds where those are larger.
     b_plus = b_minus = b_center = np.zeros_like(mag)
     if bounds is not None:
-        bounds = np.where(np.isfinite(bounds), bounds, np.inf)
+        # A bound that is not finite at a finite value is a gap of the error model (an
+        # operation it cannot bound there), not a measurement: eps |h| stands for that value,
+        # as it does for a program without a bound.
+        bounds = np.where(np.isfinite(bounds), bounds,
+                          np.where(np.isfinite(values), 0.0, np.inf))
         b_plus, b_minus, b_center = bounds[:m], bounds[m : 2 * m], bounds[2 * m][None]
     quotient = lambda q, bound: (q, np.maximum(2 * eps * mag / s, bound) + off * np.abs(q))
     central = _tableau(*quotient((plus - minus) / (2 * s), (b_plus + b_minus) / (2 * s)),
