@@ -182,3 +182,46 @@ def test_a_wrong_student_t_rule_at_order_2_still_fails():
     args = tuple(np.asarray(a) for a in STUDENT_T_POINT)
     report = harness.check(wrong, args, order=2, seed=0)
     assert report.verdict == "failed" and report.failures, report
+
+
+def solver_that_fails_away_from(x0, *, reach: float):
+    """sin, computed on the host by a "solver" that raises where x is more than ``reach``
+    from ``x0`` (as optimistix's Levenberg-Marquardt reached its max_steps at the far offsets
+    of the oracle's noise probe), with its derivative as a custom JVP rule."""
+
+    def host(x):
+        if np.max(np.abs(np.asarray(x, np.float64) - x0)) > reach:
+            raise RuntimeError("the maximum number of steps was reached in the solver")
+        return np.sin(x)
+
+    @jax.custom_jvp
+    def solve(x):
+        return jax.pure_callback(host, jax.ShapeDtypeStruct(x.shape, x.dtype), x,
+                                 vmap_method="sequential")
+
+    solve.defjvp(lambda p, t: (solve(p[0]), jnp.cos(p[0]) * t[0]))
+    return solve
+
+
+def test_fn_that_raises_at_the_far_offsets_is_checked_on_the_steps_where_it_runs():
+    """The far offsets raise: the steps near the point still decide, with a note that says
+    which steps were not used; a rule 1% wrong still fails."""
+    x0 = np.array([0.3, -1.2, 2.0])
+    report = harness.check(solver_that_fails_away_from(x0, reach=1e-3), (x0,), seed=0)
+    assert report.verdict == "passed", report
+    assert any("fn raised at" in note and "maximum number of steps" in note
+               for note in report.notes), report.notes
+
+    wrong = solver_that_fails_away_from(x0, reach=1e-3)
+    wrong.defjvp(lambda p, t: (wrong(p[0]), 1.01 * jnp.cos(p[0]) * t[0]))
+    report = harness.check(wrong, (x0,), seed=0)
+    assert report.verdict == "failed" and report.failures, report
+
+
+def test_fn_that_raises_at_every_offset_is_an_error_that_says_so():
+    x0 = np.array([0.3, -1.2, 2.0])
+    report = harness.check(solver_that_fails_away_from(x0, reach=0.0), (x0,), seed=0)
+    assert report.verdict == "error" and not report.ok, report
+    assert "next to the point" in report.error and "maximum number of steps" in report.error
+    with pytest.raises(harness.FunctionRaised, match="next to the point"):
+        report.raise_if_failed()

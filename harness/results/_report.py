@@ -159,8 +159,10 @@ class Report:
         if self.args is not None:
             lines.append(f"  args: {describe_args(self.args)}")
         if self.error:
-            lines.append(f"  fn raised at this point (a bug in fn, not in its derivatives): "
-                         f"{self.error}")
+            where = ("next to this point, where the oracle evaluates it (its derivatives "
+                     "cannot be checked here)" if self.error.startswith(FunctionRaised.__name__)
+                     else "at this point (a bug in fn, not in its derivatives)")
+            lines.append(f"  fn raised {where}: {self.error}")
         if self.undefined:
             lines.append(f"  undefined at this point: {self.undefined}")
         if self.nothing_checked and not (self.error or self.undefined):

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from harness._errors import InvalidArgument
+from harness._errors import FunctionRaised, InvalidArgument
 from harness.computations import _compiled
 from harness.error_model._budget import (
     Tolerance,
@@ -181,6 +181,9 @@ def _check(fn, arguments, report, *, order, modes, holomorphic, tolerance, seed,
             checks = run.checks()
     except NotFinite as error:
         return Report(checks=(), notes=tuple(notes + run.notes), undefined=str(error), **report)
+    except FunctionRaised as error:  # fn raised near the point, where the oracle evaluates it
+        return Report(checks=(), notes=tuple(notes + run.notes),
+                      error=describe_exception(error), cause=error.__cause__ or error, **report)
     notes += run.notes  # after the checks: the oracle adds notes while it runs
     if any(c.status in (FAILED, INCONCLUSIVE) for c in checks):  # printed only then
         report["reproduce"] = reproduce_snippet(report["fn"], args, order=order, modes=modes,

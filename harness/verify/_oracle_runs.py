@@ -6,10 +6,14 @@ steps by one compiled program, with fn's measured noise and the complex step whe
 
 from __future__ import annotations
 
+import functools
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from harness._errors import FunctionRaised
 from harness.computations import _compiled, _levels, _oracle_programs
 from harness.error_model._budget import lowest_precision
 from harness.inputs import _directions
@@ -70,8 +74,8 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
             stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, point,
                                       directions, eps, cs, ad_args64,
                                       base=base64)
-        except jax.errors.UnexpectedTracerError:
-            raise  # check() traces fn itself instead of its jaxpr
+        except (jax.errors.UnexpectedTracerError, FunctionRaised):
+            raise  # check() traces fn itself instead of its jaxpr; fn's own error stands
         except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
             run.notes.append(
                 f"the float64 copy of fn failed ({type(error).__name__}: {str(error)[:200]}); "
@@ -83,8 +87,16 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                             or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                             for t, d in zip(v, run.diff)] for k, v in directions.items()}
             own_args = ({k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
-            stats = _ladder_runs(run, levels, plan, pairs, run.fixed, inner, own, own_dirs,
-                                      eps, False, own_args, inside_x64=False)
+            try:
+                stats = _ladder_runs(run, levels, plan, pairs, run.fixed, inner, own, own_dirs,
+                                     eps, False, own_args, inside_x64=False)
+            except (jax.errors.UnexpectedTracerError, FunctionRaised):
+                raise
+            except Exception as own_error:  # noqa: BLE001 - fn's, at the oracle's points
+                raise FunctionRaised(
+                    "the oracle could not evaluate fn next to the point, on its float64 copy "
+                    f"({raised_line(error)}) nor in its own dtypes: "
+                    f"{raised_line(own_error)}") from own_error
     return pairs, stats, source
 
 
@@ -112,6 +124,28 @@ def oracle_pairs(run, level, tangent):
             for part in _ladders.split_by_scale(x64, t)]
 
 
+class OffsetRaised(Exception):
+    """fn raised at some offset of an oracle run, after running at others: a solver that does
+    not converge that far from the point, say. ``largest`` is the run's largest step."""
+
+    def __init__(self, error: Exception, largest: float):
+        super().__init__(str(error))
+        self.error, self.largest = error, largest
+
+    def note(self, what: str) -> str:
+        return (f"fn raised at {what} (steps up to {self.largest:.2e} along the direction): "
+                f"{raised_line(self.error)}; those steps were not used")
+
+
+def raised_line(error: BaseException) -> str:
+    """The line of ``error``'s message that names what was raised: a callback's error arrives
+    wrapped in XLA's ``INTERNAL: CpuCallback error`` with the Python traceback inside."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b.*:", line)]
+    chosen = named[-1] if named else (lines[0] if lines else "")
+    return f"{type(error).__name__}: {chosen[:240]}" if not named else chosen[:240]
+
+
 class _LadderRuns:
     """One compiled oracle program, run on the pairs of a check at ladders of steps."""
 
@@ -122,6 +156,7 @@ class _LadderRuns:
         self.inputs = _on_device((fixed, inner, point, directions))
         self.ad_args = _on_device(ad_args)
         self.bound_program = bound_program
+        self.ran, self.notes = False, []
         self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
                       for k, v in pairs.items()}
         self.first_steps = {k: [_differences.first_step(p[1], p[2]) for p in v]
@@ -143,7 +178,17 @@ class _LadderRuns:
         ladder begins at ``first`` (``_differences.first_step``)."""
         steps = {k: np.stack([steps_of(first) for first in v])
                  for k, v in self.first_steps.items()}
-        return steps, jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
+        try:
+            raw = jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
+        except jax.errors.UnexpectedTracerError:
+            raise
+        except Exception as error:  # noqa: BLE001 - sorted by whether the program ran before
+            if not self.ran:
+                raise  # it does not run at all (compiling, the float64 copy): not an offset's
+            largest = max(float(np.max(v)) for v in steps.values())
+            raise OffsetRaised(error, largest) from error
+        self.ran = True
+        return steps, raw
 
     def evaluate(self, attempt: int, noise=None, *, bounded: bool = False):
         """The ladder ``attempt`` deep, summarized per pair; and which pairs ran.
@@ -174,23 +219,41 @@ class _LadderRuns:
 
     def ladders(self, noise=None):
         """Estimates from ladders of steps, retried deeper where unresolved, and confirmed."""
-        merged = None
+        merged, raised = None, None
         for attempt in range(RETRY_LADDERS + 1):
-            result, used = self.evaluate(attempt, noise, bounded=attempt > 0)
+            try:
+                result, used = self.evaluate(attempt, noise, bounded=attempt > 0)
+            except OffsetRaised as error:  # a solver that fails far out: try smaller steps
+                raised = raised or error
+                continue
             merged = result if merged is None else _ladders.merge(merged, result)
             if not _ladders.unresolved(merged):
                 break
-        if attempt == 0:
+        if raised is not None:
+            self.note(raised.note("the oracle's ladder of steps"))
+        if merged is None:
+            raise FunctionRaised(
+                f"fn raised at every ladder of finite-difference steps near the point, down "
+                f"to steps of {_differences.LADDER_LEVELS * (RETRY_LADDERS + 1)} halvings "
+                f"below the first: {raised_line(raised.error)}") from raised.error
+        if attempt == 0 and raised is None:
             # A ladder can settle on a stable wrong value: steps longer than the period of
             # an oscillation (fresnel at x = 30) average it away and agree with each other.
             # The next ladder down, run by the same compiled program, must agree within
             # both error estimates. Where it does not, a third ladder decides: if the two
             # of smaller steps agree, the steps have converged and the second is taken; if
             # not, the estimates are noise and their gap is the oracle's error.
-            second = self.evaluate(1, noise)[0]
-            if _ladders.apart(merged, second):
-                merged = _ladders.confirm(merged, second, self.evaluate(2, noise)[0])
+            try:
+                second = self.evaluate(1, noise)[0]
+                if _ladders.apart(merged, second):
+                    merged = _ladders.confirm(merged, second, self.evaluate(2, noise)[0])
+            except OffsetRaised as error:
+                self.note(error.note("the ladder below the first, which confirms it"))
         return merged, used
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
 
 def _on_device(tree):
@@ -223,13 +286,17 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     # fn's own noise at the point, from equally spaced tiny offsets run by the same
     # program: it sets the rounding floor of every finite difference below.
     # A second probe spans the ladder's steps, where a solver's iteration count changes.
-    probes = [runs.at(_noise.noise_steps), runs.at(_noise.wide_noise_steps)]
+    probes = [runs.at(_noise.noise_steps)]
+    try:
+        probes.append(runs.at(_noise.wide_noise_steps))
+    except OffsetRaised as error:
+        runs.note(error.note("the noise probe that spans the ladder's steps"))
     found = [_noise.measured(probe, steps, runs.moves) for steps, probe in probes]
     merged, used = runs.ladders()
     # Where fn's measured noise is far above eps |f| and agrees with what the ladders
     # found, the ladders run again with it as their rounding floor.
-    noise = _noise.larger(*(_noise.consistent(n, probe, steps, merged)
-                            for n, (steps, probe) in zip(found, probes)))
+    noise = functools.reduce(_noise.larger, (_noise.consistent(n, probe, steps, merged)
+                                             for n, (steps, probe) in zip(found, probes)))
     probe = probes[0][1]
     noise = _noise.significant(noise, probe, eps)
     if noise:
@@ -241,6 +308,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
             if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
                 _add_complex_step(run, level, merged, pairs[level.key], used[level.key], fixed,
                                   inner[level.key])
+    run.notes += runs.notes
     return merged
 
 
