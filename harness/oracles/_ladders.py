@@ -91,31 +91,41 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
 CONFIRM_SAFETY = 2.0
 
 
-def _gap_apart(a, b):
-    """|a - b| of two ladders' central estimates, and where it exceeds both error estimates."""
+def _gap_apart(a, b, among=None):
+    """|a - b| of two ladders' central estimates, and where it exceeds both error estimates;
+    with ``among`` (a ladder's summary), only where ``a`` holds that ladder's estimate."""
     with np.errstate(invalid="ignore", over="ignore"):
         gap = np.abs(a["central"] - b["central"])
         both = np.isfinite(gap) & np.isfinite(a["central_err"]) & np.isfinite(b["central_err"])
+        if among is not None:
+            both &= (a["central"] == among["central"]) & (a["central_err"] == among["central_err"])
         return gap, both & (gap > CONFIRM_SAFETY * (a["central_err"] + b["central_err"]))
 
 
-def apart(first: dict, second: dict) -> bool:
-    return any(np.any(_gap_apart(a, b)[1])
+def _leaves(stats: dict, key, among):
+    return among[key] if among is not None else [None] * len(stats[key])
+
+
+def apart(first: dict, second: dict, *, among: dict | None = None) -> bool:
+    """Whether some estimate of ``first`` (of those ``among`` gave, if given) and the same
+    estimate of the ladder below, ``second``, differ by more than their errors."""
+    return any(np.any(_gap_apart(a, b, m)[1])
                for key, value in first.items() if len(key) != 3 and key[1] != "cs"
-               for a, b in zip(value, second[key]))
+               for a, b, m in zip(value, second[key], _leaves(first, key, among)))
 
 
-def confirm(first: dict, second: dict, third: dict) -> dict:
+def confirm(first: dict, second: dict, third: dict, *, among: dict | None = None) -> dict:
     """``first``'s estimates, checked against two ladders of smaller steps
-    (``harness.verify._oracle_runs``)."""
+    (``harness.verify._oracle_runs``); with ``among``, only those that ladder gave: an estimate
+    that a deeper retry gave is not compared with ladders of longer steps than its own."""
     out = {}
     for key, value in first.items():
         if len(key) == 3 or key[1] == "cs":
             out[key] = value
             continue
         leaves = []
-        for a, b, c in zip(value, second[key], third[key]):
-            gap, apart = _gap_apart(a, b)
+        for a, b, c, m in zip(value, second[key], third[key], _leaves(first, key, among)):
+            gap, apart = _gap_apart(a, b, m)
             if not np.any(apart):
                 leaves.append(a)
                 continue

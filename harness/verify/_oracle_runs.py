@@ -219,13 +219,14 @@ class _LadderRuns:
 
     def ladders(self, noise=None):
         """Estimates from ladders of steps, retried deeper where unresolved, and confirmed."""
-        merged, raised = None, None
+        merged, raised, ladders = None, None, {}
         for attempt in range(RETRY_LADDERS + 1):
             try:
                 result, used = self.evaluate(attempt, noise, bounded=attempt > 0)
             except OffsetRaised as error:  # a solver that fails far out: try smaller steps
                 raised = raised or error
                 continue
+            ladders[attempt] = result
             merged = result if merged is None else _ladders.merge(merged, result)
             if not _ladders.unresolved(merged):
                 break
@@ -236,17 +237,22 @@ class _LadderRuns:
                 f"fn raised at every ladder of finite-difference steps near the point, down "
                 f"to steps of {_differences.LADDER_LEVELS * (RETRY_LADDERS + 1)} halvings "
                 f"below the first: {raised_line(raised.error)}") from raised.error
-        if attempt == 0 and raised is None:
+        if raised is None:
             # A ladder can settle on a stable wrong value: steps longer than the period of
-            # an oscillation (fresnel at x = 30) average it away and agree with each other.
-            # The next ladder down, run by the same compiled program, must agree within
-            # both error estimates. Where it does not, a third ladder decides: if the two
-            # of smaller steps agree, the steps have converged and the second is taken; if
-            # not, the estimates are noise and their gap is the oracle's error.
+            # an oscillation (fresnel at x = 30) average it away and agree with each other,
+            # and steps longer than a normalization's scale (flax's BatchNorm at a variance
+            # of 1e-15) extrapolate quotients that have not yet converged. The next ladder
+            # down, run by the same compiled program (or already run, where some element
+            # needed it), must agree within both error estimates. Where it does not, a third
+            # ladder decides: if the two of smaller steps agree, the steps have converged and
+            # the second is taken; if not, the estimates are noise and their gap is the
+            # oracle's error.
+            deeper = lambda k: ladders[k] if k in ladders else self.evaluate(k, noise)[0]
+            among = None if attempt == 0 else ladders[0]  # the estimates the first ladder gave
             try:
-                second = self.evaluate(1, noise)[0]
-                if _ladders.apart(merged, second):
-                    merged = _ladders.confirm(merged, second, self.evaluate(2, noise)[0])
+                second = deeper(1)
+                if _ladders.apart(merged, second, among=among):
+                    merged = _ladders.confirm(merged, second, deeper(2), among=among)
             except OffsetRaised as error:
                 self.note(error.note("the ladder below the first, which confirms it"))
         return merged, used
