@@ -150,6 +150,21 @@ def poorly_resolved(leaves) -> bool:
     return False
 
 
+def resolved_or(preferred: dict, fallback: dict) -> dict:
+    """The central estimates of ``preferred`` where they are resolved, else ``fallback``'s
+    (finite-difference leaves only, as ``{"central", "central_err"}``)."""
+    out = {}
+    for key, leaves in preferred.items():
+        if len(key) == 3 or key[1] == "cs":
+            continue
+        out[key] = []
+        for a, b in zip(leaves, fallback[key]):
+            keep = ~unresolved_elements(a["central"], a["central_err"])
+            out[key].append({name: np.where(keep, a[name], b[name])
+                             for name in ("central", "central_err")})
+    return out
+
+
 def unresolved(stats: dict) -> bool:
     for key, leaves in stats.items():
         if len(key) == 3 or key[1] == "cs":

@@ -299,11 +299,18 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         runs.note(error.note("the noise probe that spans the ladder's steps"))
     found = [_noise.measured(probe, steps, runs.moves) for steps, probe in probes]
     merged, used = runs.ladders()
-    # Where fn's measured noise is far above eps |f| and agrees with what the ladders
-    # found, the ladders run again with it as their rounding floor.
-    noise = functools.reduce(_noise.larger, (_noise.consistent(n, probe, steps, merged)
-                                             for n, (steps, probe) in zip(found, probes)))
     probe = probes[0][1]
+    # Where fn's measured noise is far above eps |f| and agrees with what the ladders
+    # found, the ladders run again with it as their rounding floor. Ladders that assume
+    # eps |f| can claim a precision they lack (optimistix's BFGS: a retry on steps of 1e-7
+    # holds 1e-2 of the solver's noise and claims 4e-7) and would discard the probe that
+    # contradicts them; so where ladders that carry the measured noise still resolve the
+    # derivative, the probe is judged against those.
+    judged, measured_noise = merged, functools.reduce(_noise.larger, found)
+    if _noise.significant(measured_noise, probe, eps):
+        judged = _ladders.resolved_or(runs.ladders(measured_noise)[0], merged)
+    noise = functools.reduce(_noise.larger, (_noise.consistent(n, probe, steps, judged)
+                                             for n, (steps, probe) in zip(found, probes)))
     noise = _noise.significant(noise, probe, eps)
     if noise:
         merged, used = runs.ladders(noise)
