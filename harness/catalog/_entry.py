@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 import hypothesis
 import hypothesis.errors
 import hypothesis.strategies as st
+import jax
+import numpy as np
 
 from harness._errors import InvalidArgument
 from harness.catalog._known_bugs import KnownBug
@@ -186,6 +188,42 @@ class Entry:
             raise InvalidArgument(f"{where}: drawing from arguments({dtype!r}) raised "
                                   f"{type(error).__name__}: {error}") from error
 
+    def points(self, dtype: str, count: int) -> list[tuple]:
+        """``count`` points of the domain in ``dtype``, drawn by Hypothesis, the same on every run.
+
+        The first is ``example(dtype)``'s; the rest are the distinct points a derandomized
+        Hypothesis run draws (value classes, special points and their neighbours included).
+        A domain with fewer distinct points gives fewer.
+
+        Raises:
+            InvalidArgument: as ``example`` does, or for a count below 1.
+
+        Example:
+            >>> import jax.numpy as jnp
+            >>> from harness.strategies import bounded
+            >>> entry = Entry("tanh", jnp.tanh, lambda dtype: (bounded(dtype, (2,), -3.0, 3.0),))
+            >>> len(entry.points("float64", 5))
+            5
+        """
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidArgument(f"catalog entry {self.name!r}: points(count={count!r}) needs a "
+                                  "positive int")
+        first = self.example(dtype)
+        found, seen = [first], {_key(first)}
+        strategy = st.tuples(*self.arguments(dtype))
+
+        @hypothesis.settings(_FIRST_POINT, max_examples=3 * count)
+        @hypothesis.given(strategy)
+        def collect(args):
+            key = _key(args)
+            if len(found) < count and key not in seen:
+                seen.add(key)
+                found.append(args)
+
+        if count > 1:
+            collect()
+        return found
+
     def _check_arity(self, where: str, count: int) -> None:
         try:
             signature = inspect.signature(self.fn)
@@ -196,3 +234,9 @@ class Entry:
         except TypeError as error:
             raise InvalidArgument(f"{where}: arguments gives {count} strategies, which do not "
                                   f"fit fn{signature}: {error}") from None
+
+
+def _key(args: tuple) -> bytes:
+    """The bytes of every leaf of a point: equal points have equal keys."""
+    return b"|".join(np.asarray(leaf).tobytes() + str(np.asarray(leaf).dtype).encode()
+                     for leaf in jax.tree_util.tree_leaves(args))

@@ -31,6 +31,8 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
         out = {}
         for level in levels:
             h = level_function(base, level, fixed, inner[level.key])
+            if level.chain:
+                h = defined_only(h, base, fixed)
             found = float64_derivatives(h, point, tangents[level.key], cotangents[level.key],
                                         plan[level.key], measure=measure)
             for piece, value in found.items():
@@ -47,6 +49,25 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
         return out
 
     return run if eager else compiled(run)
+
+
+def defined_only(h: Callable, base: Callable, fixed) -> Callable:
+    """``h``, a derivative of ``base``, made nan wherever ``base`` itself is not finite.
+
+    A derivative is a property of fn near the point: where fn is nan or inf (log at a negative
+    element, 1/x past its pole), the AD program of a lower derivative may still return
+    numbers (1/x for log' at x < 0), and a stencil straddling the domain's edge would turn
+    them into a confident wrong estimate. As nan they are left out, as at the first level.
+    """
+
+    def masked(xs):
+        out = h(xs)
+        values = [jnp.all(jnp.isfinite(v)) for v in jax.tree_util.tree_leaves(base(xs, fixed))]
+        defined = jnp.all(jnp.stack(values)) if values else jnp.array(True)
+        return [jnp.where(defined, o, jnp.full_like(o, jnp.nan)) if jnp.issubdtype(
+            o.dtype, jnp.inexact) else o for o in out]
+
+    return masked
 
 
 def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:

@@ -207,6 +207,7 @@ def _status(fails: np.ndarray, unsure: np.ndarray) -> str:
 def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.ndarray,
                      est: Estimate, rounding: Rounding) -> Check:
     """Elementwise comparison of an AD result with the oracle's estimate."""
+    largest = dtype_largest(got)
     got = np.asarray(got, dtype=np.result_type(got, np.float64))
     rounding_amount = rounding.amount
     budget = ORACLE_SAFETY * est.error + rounding_amount
@@ -217,6 +218,8 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         within = (err <= budget) & np.isfinite(got)
         ratio = np.where(budget > 0, err / budget, np.where(err > 0, np.inf, 0.0))
     oracle_undefined = ~np.isfinite(est.value)
+    rounded_to_inf, overflowed = _overflow(got, est.value, ORACLE_SAFETY * est.error, largest)
+    within |= rounded_to_inf
     if np.all(within):
         kink = matches_side = disagree = np.zeros(err.shape, bool)
     else:
@@ -227,7 +230,9 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
                 matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
     at_kink = kink & ~within
     fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
-    unsure = oracle_undefined | (at_kink & ~matches_side) | (disagree & ~within)
+    fails &= ~overflowed
+    unsure = (oracle_undefined | (at_kink & ~matches_side) | (disagree & ~within)
+              | (overflowed & ~within))
     status = _status(fails, unsure)
     if got.size == 0:
         return Check(prop, chain, order, PASSED, leaf, note="empty leaf")
@@ -239,7 +244,11 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     index = tuple(int(i) for i in np.unravel_index(flat, got.shape)) if got.shape else ()
     note = ""
     if status == INCONCLUSIVE:
-        if oracle_undefined[index]:
+        if overflowed[index] and not within[index]:
+            note = (f"the derivative, {float(np.abs(est.value[index])):.3g} in magnitude, "
+                    f"overflows the largest number of AD's dtype ({largest:.3g}): AD's "
+                    f"{got[index]} is not judged")
+        elif oracle_undefined[index]:
             note = ("the oracle is not finite here: no step along the direction gave a finite "
                     "difference quotient (fn is not finite, or not differentiable, next to this "
                     "point)")
@@ -248,6 +257,9 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
                     "derivative nor their average")
         else:
             note = "complex step and finite differences disagree beyond their error estimates"
+    elif status == PASSED and np.any(rounded_to_inf):
+        note = (f"AD is inf where the derivative overflows its dtype (beyond {largest:.3g}): "
+                "the correctly rounded value")
     elif status == PASSED and np.any(kink & ~within):
         note = "matches a one-sided derivative where the function has a kink"
     elif status == PASSED and np.any(np.asarray(rounding.measured) > 0.01 * rounding.scale):
@@ -271,15 +283,29 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
 
 def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex, expected: complex,
                    budget: float, budget_source: str, oracle: str, unsure: bool = False,
-                   unsure_note: str = "", one_sided: Sequence[complex] = ()) -> Check:
+                   unsure_note: str = "", one_sided: Sequence[complex] = (),
+                   largest: float = float("inf"), expected_error: float | None = None) -> Check:
     """Comparison of two numbers (an inner product, say) against a budget.
 
     At a kink, ``one_sided`` holds the same quantity from one-sided derivatives; matching one
-    of them passes, since AD may legitimately follow either branch.
+    of them passes, since AD may legitimately follow either branch. Where ``expected``
+    (within ``expected_error``, by default the budget) is beyond ``largest``, the largest
+    number of AD's dtype, an AD result of the same infinity passes.
     """
     err = abs(got - expected) if np.isfinite(got) and np.isfinite(expected) else float("inf")
-    if not np.isfinite(expected):
+    rounded_to_inf, overflowed = _overflow(
+        got, expected, budget if expected_error is None else expected_error, largest)
+    if np.isinf(got) and got == expected and oracle.startswith("exact identity"):
+        status, note = PASSED, "both sides of the identity overflow to the same infinity"
+    elif not np.isfinite(expected):
         status, note = INCONCLUSIVE, "the oracle is not finite here"
+    elif rounded_to_inf:
+        status, note = PASSED, (f"AD is inf where the value overflows its dtype (beyond "
+                                f"{largest:.3g}): the correctly rounded value")
+    elif overflowed:
+        status, note = INCONCLUSIVE, (f"the value, {abs(expected):.3g} in magnitude, overflows "
+                                      f"the largest number of AD's dtype ({largest:.3g}): AD's "
+                                      f"{got} is not judged")
     elif err <= budget and np.isfinite(got):
         status, note = PASSED, ""
     elif any(abs(got - side) <= budget for side in one_sided):
@@ -291,6 +317,37 @@ def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex
         note = "" if np.isfinite(got) else f"AD returned {got} where the oracle is finite"
     return Check(prop, chain, order, status, leaf, None, _item(expected), _item(got),
                  float(err), _relative(err, expected), float(budget), budget_source, oracle, note)
+
+
+def dtype_largest(values) -> float:
+    """The largest finite magnitude of the dtype ``values`` come in (inf if not floating)."""
+    dt = np.asarray(values).dtype
+    if dt.kind == "c":
+        dt = np.finfo(dt).dtype
+    return float(np.finfo(dt).max) if dt.kind == "f" else float("inf")
+
+
+def _overflow(got, value, error, largest: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where the derivative is finite but beyond ``largest`` by more than its ``error`` and AD
+    is not finite (``overflowed``), and where AD gives the inf of its sign there
+    (``rounded_to_inf``), the correctly rounded result: real and imaginary parts alike."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        got, value = np.asarray(got), np.asarray(value)
+        # Without a finite error (the budget of an AD result that overflowed is inf), the
+        # value must be beyond twice the largest number.
+        error = np.where(np.isfinite(error), error, 0.5 * np.abs(value))
+        parts = [(np.real(got), np.real(value))]
+        if np.iscomplexobj(got) or np.iscomplexobj(value):
+            parts.append((np.imag(got), np.imag(value)))
+        beyond = np.zeros(np.shape(got), bool)
+        right = np.ones(np.shape(got), bool)
+        for g, v in parts:
+            big = np.isfinite(v) & (np.abs(v) - error > largest)
+            beyond |= big
+            right &= np.where(big, np.isinf(g) & (np.sign(g) == np.sign(v)),
+                              np.isfinite(g) & (np.abs(g - v) <= error))
+        overflowed = beyond & ~np.isfinite(got)
+    return overflowed & right, overflowed
 
 
 def _item(value):

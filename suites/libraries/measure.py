@@ -19,9 +19,6 @@ import pathlib
 import sys
 import time
 
-import hypothesis
-import hypothesis.strategies as st
-
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
@@ -48,30 +45,6 @@ def library_entries() -> list[Entry]:
     return found
 
 
-def drawn_points(entry: Entry, dtype: str, count: int) -> list[tuple]:
-    """``count`` points of ``entry``'s domain in ``dtype``, the same on every run."""
-    points = []
-
-    @hypothesis.settings(max_examples=count, database=None, derandomize=True, deadline=None,
-                         phases=[hypothesis.Phase.generate],
-                         suppress_health_check=list(hypothesis.HealthCheck))
-    @hypothesis.given(st.tuples(*entry.arguments(dtype)))
-    def collect(args):
-        points.append(args)
-
-    collect()
-    return points
-
-
-def reason(report: harness.Report) -> str:
-    """The first non-passed check of ``report`` in one line."""
-    for check in report.checks:
-        if check.status not in ("passed", "skipped"):
-            note = check.note or f"error/budget {check.abs_error / max(check.budget, 1e-300):.3g}"
-            return f"{check.property} [{check.mode_chain}] {check.leaf}: {note}"
-    return report.error or "; ".join(report.notes)[:200] or report.verdict
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=10, help="points per entry and dtype")
@@ -89,7 +62,7 @@ def main() -> None:
         by_design = "*" in entry.xfail
         for dtype in (d for d in options.dtypes if d in entry.dtypes):
             counts, lines = collections.Counter(), []
-            for seed, args in enumerate(drawn_points(entry, dtype, options.draws)):
+            for seed, args in enumerate(entry.points(dtype, options.draws)):
                 try:
                     report = harness.check(entry.checked_fn, args, order=entry.order,
                                            modes=modes, seed=seed)
@@ -99,7 +72,7 @@ def main() -> None:
                     continue
                 counts[report.verdict] += 1
                 if report.verdict != "passed":
-                    lines.append(f"    draw {seed}: {report.verdict}: {reason(report)}")
+                    lines.append(f"    draw {seed}: {report.verdict}: {report.reason}")
             (expected if by_design else totals).update(counts)
             summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
             print(f"{entry.name:44} {dtype:8} order {entry.order}  {summary}"

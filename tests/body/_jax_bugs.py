@@ -1,0 +1,112 @@
+"""JAX derivative bugs the body runs into, each established against mpmath or an analytic
+derivative, with a probe that finds it in the running JAX (``KnownBug``).
+
+The body marks the entries that hit one with ``xfail={"*": bug}``; the measurement counts
+their failures as known bugs while the probe still finds the bug, and as false alarms once
+a JAX release fixes it.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import jax.scipy.special as jsp
+import numpy as np
+
+from harness.catalog import KnownBug
+
+
+def _x64(fn):
+    def probe() -> bool:
+        with jax.enable_x64(True):
+            return bool(fn())
+
+    return probe
+
+
+TRIGAMMA_NEGATIVE = KnownBug(
+    "why: polygamma(1, x), the derivative of digamma (and the second derivative of gamma and "
+    "gammaln), is wrong for x below about -6: jax.grad(digamma)(-10.5) is 2.85e12 and "
+    "(-20.5) is -0.048 where the trigamma function is 9.7788 and 9.8220 (mpmath); XLA's "
+    "polygamma has no reflection formula (JAX issues #11481, #37635)",
+    _x64(lambda: abs(float(jax.grad(jsp.digamma)(np.float64(-20.5))) - 9.82199434464988)
+         > 1e-6))
+
+BETALN_HESSIAN = KnownBug(
+    "why: the Hessian of betaln (and of beta) at a = b = 1 has all four entries 0.17753 "
+    "where d^2/da^2 betaln(a, 1) = 1/a^2 = 1 and the mixed derivative is 1 - pi^2/6 = -0.645 "
+    "(mpmath; the first derivatives are right); JAX issue #34353",
+    _x64(lambda: abs(float(jax.hessian(lambda v: jsp.betaln(v[0], v[1]))(
+        jnp.array([1.0, 1.0]))[0, 0]) - 1.0) > 1e-6))
+
+LDEXP_AT_ZERO = KnownBug(
+    "why: jax.grad(lambda x: jnp.ldexp(x, 3))(0.0) is 1.0, where ldexp(x, 3) = 8 x has slope "
+    "8 (right at every x != 0); JAX pull request #38001 fixes it",
+    lambda: float(jax.grad(lambda x: jnp.ldexp(x, 3))(np.float32(0.0))) != 8.0)
+
+POWER_ZERO_AT_ZERO = KnownBug(
+    "why: the derivative of x ** 0 (an integer array exponent) at x = 0 is nan, where x ** 0 "
+    "= 1 has slope 0: JAX's rule computes y x^(y-1) = 0 * inf. jnp.vander's last column is "
+    "x ** 0, so its derivative at x = 0 is nan (JAX issue #12409 discusses the same rule)",
+    lambda: not np.isfinite(float(jax.grad(lambda x: jnp.vander(x)[0, -1])(
+        jnp.zeros(3, np.float32))[0])))
+
+BESSEL_I_AT_ZERO = KnownBug(
+    "why: jax.scipy.special.i0'(0) is 1.0 and i1''(0) is 1.0, where I0 is even (I0'(0) = 0) "
+    "and I1 odd (I1''(0) = 0); right at 1e-3 (JAX issues #40627, #40628, fixed by pull "
+    "request #40640)",
+    lambda: float(jax.grad(jsp.i0)(np.float32(0.0))) != 0.0
+    or float(jax.grad(jax.grad(jsp.i1))(np.float32(0.0))) != 0.0)
+
+SPENCE_AT_ONE = KnownBug(
+    "why: jax.grad(spence)(1.0) is 0.0 and nan at 1 + 1e-9, where spence'(z) = log(z) / (1 - "
+    "z) tends to -1 (mpmath: -1.0 at 1, -1.0005 at 0.999); the rule evaluates the removable "
+    "singularity 0 / 0 as written",
+    lambda: float(jax.grad(jsp.spence)(np.float32(1.0))) != -1.0)
+
+EXPN_ORDER_ZERO = KnownBug(
+    "why: the derivative of expn(0, x) = exp(-x) / x is nan, where it is -exp(-x) (1/x + "
+    "1/x^2) (-0.7357589 at x = 1): the rule d E_n / dx = -E_{n-1} asks for E_{-1}",
+    lambda: not np.isfinite(float(jax.grad(lambda x: jsp.expn(0, x))(np.float32(1.0)))))
+
+EXP1_SECOND_DERIVATIVE = KnownBug(
+    "why: the second derivative of jax.scipy.special.exp1 raises TypeError ('No constant "
+    "handler for type: DynamicJaxprTracer') from its custom_jvp, where it is "
+    "exp(-x) (1/x + 1/x^2) (0.7357589 at x = 1); the first derivative is right",
+    lambda: _raises(lambda: jax.grad(jax.grad(jsp.exp1))(np.float32(1.0))))
+
+
+def _raises(fn) -> bool:
+    try:
+        fn()
+    except TypeError:
+        return True
+    return False
+
+
+def _tridiagonal_jvp_is_wrong() -> bool:
+    d, e = jnp.zeros(3), -jnp.ones(2)
+    td, te = jnp.array([0.1, -0.8, 0.6]), jnp.array([1.3, 0.9])
+    fn = lambda d, e: jsl.eigh_tridiagonal(d, e, eigvals_only=True)  # noqa: E731
+    got = jax.jvp(fn, (d, e), (td, te))[1]
+    w, v = np.linalg.eigh(np.diag(np.zeros(3)) + np.diag([-1.0, -1.0], 1)
+                          + np.diag([-1.0, -1.0], -1))
+    t = np.diag(np.asarray(td)) + np.diag(np.asarray(te), 1) + np.diag(np.asarray(te), -1)
+    return bool(np.abs(np.asarray(got) - np.einsum("ik,ij,jk->k", v, t, v)).max() > 1e-3)
+
+
+EIGH_TRIDIAGONAL_JVP = KnownBug(
+    "why: the JVP of scipy.linalg.eigh_tridiagonal(d, e, eigvals_only=True) is wrong along "
+    "a general tangent: at d = 0, e = (-1, -1), along one it gives (-0.437, -0.132, 0.172) "
+    "where v_k^T dT v_k (and central differences of numpy's eigvalsh) give "
+    "(-0.179, 0.383, 0.430); along d = (1, 1, 1) alone it is right",
+    _tridiagonal_jvp_is_wrong)
+
+
+LOG1MEXP_SECOND_DERIVATIVE = KnownBug(
+    "why: the second derivative of jax.nn.log1mexp is nan in float32 from about x = 100 "
+    "(1000, 7.6e14), where it is -exp(-x) / (1 - exp(-x))^2, -3.7e-44 at 100 (0 in float32); "
+    "at 50 it is -0.0 where the truth, -1.9e-22, is a float32 number; the first derivative "
+    "is right",
+    lambda: not np.isfinite(float(jax.grad(jax.grad(jax.nn.log1mexp))(np.float32(1000.0)))))
