@@ -228,3 +228,11 @@ def test_order_three_sees_a_wrong_third_derivative_at_zero():
     third = jax.grad(jax.grad(jax.grad(mutant)))
     assert float(third(0.0)) == 0.0  # JAX's third derivative here is wrong: sin'''(0) = -1
     assert not harness.check(mutant, (np.float64(0.0),), order=3).ok
+
+
+def test_reason_names_the_failed_check_in_one_line_and_is_empty_when_passed():
+    x = (np.array([0.3, 1.2]),)
+    failed = harness.check(sin_with_wrong_slope, x)
+    assert failed.reason.startswith("FAILED jvp_matches_oracle [JVP] out")
+    assert "\n" not in failed.reason and "error/budget" in failed.reason
+    assert harness.check(jnp.sin, x).reason == ""

@@ -142,17 +142,15 @@ class Report:
     def reason(self) -> str:
         """Why the verdict is not "passed", in one line ("" when it is).
 
-        The first failed check, else the first inconclusive one, with its oracle's note or its
-        error/budget ratio; or fn's error, the undefined elements, or why nothing was checked.
+        The first failed check's summary, else the first inconclusive one's; or fn's error, the
+        undefined elements, or why nothing was checked.
         """
         if self.verdict == PASSED:
             return ""
         if self.error:
             return self.error.splitlines()[0][:300]
         for check in self.failures + self.inconclusive:
-            where = f"{check.leaf} at {list(check.index)}" if check.index else check.leaf
-            note = check.note or f"error/budget {check.ratio:.3g}"
-            return f"{check.property} [{check.mode_chain}] {where}: {note}"[:300]
+            return " ".join(check.summary().split())[:300]
         if self.undefined:
             return f"undefined: {self.undefined}"[:300]
         return "nothing checked: " + ("every check was skipped" if self.checks

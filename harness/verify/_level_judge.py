@@ -181,7 +181,7 @@ class LevelJudge:
             expected=expected, budget=budget,
             budget_source=(f"{rel_source} x (|c||J||t| + |vjp(c)||t| + |c||jvp(t)|) + "
                            f"{MEASURED_SAFETY:g} x measured rounding {measured:.2e}"),
-            oracle="exact identity (no finite differences)")
+            oracle="exact identity (no finite differences)", exact=True)
 
     def grad_checks(self, vjp, mains, roundings) -> list[Check]:
         chain = self.level.label("grad")

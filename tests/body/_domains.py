@@ -38,7 +38,6 @@ from harness.strategies import (
 
 Maker = Callable[[str], st.SearchStrategy]
 VECTOR = (3,)
-MATRIX = (3, 3)
 REAL = ("float32", "float64")
 COMPLEX = ("complex64", "complex128")
 # Open intervals keep this far from their ends: the derivative is infinite there.
@@ -47,9 +46,10 @@ END = 1e-3
 KINK = 1e-3
 
 __all__ = [
-    "COMPLEX", "END", "KINK", "MATRIX", "REAL", "VECTOR", "apart", "below_overflow", "box",
-    "entry", "fixed_int", "invertible", "line", "lower", "off", "plane", "pos", "spd",
-    "static", "svd_apart", "symmetric",
+    "COMPLEX", "END", "KINK", "REAL", "VECTOR", "apart", "below_overflow", "box",
+    "complex_apart", "entry", "fixed_int", "invertible", "line", "lower", "nonzero_first",
+    "off", "plane", "pos", "ratio_apart_from_integers", "spd", "static", "svd_apart",
+    "symmetric",
 ]
 
 
@@ -150,11 +150,6 @@ def lower(n: int = 3) -> Maker:
     return lower_triangular(n)
 
 
-def any_array(shape: Sequence[int] = VECTOR) -> Maker:
-    """Any finite array of ``shape`` (``arrays`` with its own caps)."""
-    return lambda d: arrays(d, tuple(shape))
-
-
 def ratio_apart_from_integers(low: float = 0.25, high: float = 4.0, quotients: float = 20.0,
                               shape: Sequence[int] = VECTOR) -> Maker:
     """Pairs (x, y) stacked on axis 0, with y in [low, high] and x / y at least 1e-3 from
@@ -167,11 +162,6 @@ def ratio_apart_from_integers(low: float = 0.25, high: float = 4.0, quotients: f
         return st.tuples(q, y).map(lambda p: np.stack([p[0] * p[1], p[1]]).astype(d))
 
     return make
-
-
-def pairs(first: Maker, second: Maker) -> Maker:
-    """Two arrays stacked on axis 0 (for functions of a pair that is drawn jointly)."""
-    return lambda d: st.tuples(first(d), second(d)).map(lambda p: np.stack(p))
 
 
 def nonzero_first(shape: Sequence[int] = VECTOR, margin: float = KINK,

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 
 from ._domains import (
+    COMPLEX,
     END,
     box,
     entry,
@@ -29,7 +30,6 @@ from ._jax_bugs import (
     TRIGAMMA_NEGATIVE,
 )
 
-COMPLEX = ("complex64", "complex128")
 NEGATIVE_INTEGERS = [-float(k) for k in range(0, 41)]
 
 

@@ -198,9 +198,8 @@ def measure(task: tuple[str, str, str], options: argparse.Namespace) -> list[Row
 
 
 def _worker(tasks, results, options) -> None:
-    """Measure tasks from the queue until it hands out None."""
-    for path in (ROOT, ROOT / "tests", ROOT / "suites" / "libraries"):
-        sys.path.insert(0, str(path))
+    """Measure tasks from the queue until it hands out None (a spawned process imports this
+    module first, whose top level puts the project's folders on sys.path)."""
     while (item := tasks.get()) is not None:
         number, task = item
         results.put(("start", number, os.getpid()))
