@@ -177,3 +177,40 @@ def test_a_slightly_wrong_rule_still_fails_where_the_tanh_rule_cancels():
 
     report = harness.check(wrong, (np.float64(6.71875),))
     assert report.verdict == "failed" and report.failures, report
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fn", [jnp.cbrt, jnp.log2, jnp.reciprocal, lambda x: jnp.sum(jnp.cbrt(x))],
+                         ids=["cbrt", "log2", "reciprocal", "sum_cbrt"])
+def test_an_element_far_below_1_beside_its_pole_gets_steps_of_its_own_scale(fn, dtype):
+    """cbrt at x = -1e-30 beside 3.16 and 5.4e14: every ladder on the scale of 1 (0.1 down to
+    2e-13) stepped over the pole at 0 and gave -4.77 +- 2 where the derivative is 3.3e19; log2
+    at 4e-28 found no finite quotient at all. Tiny elements get parts and ladders of their own.
+    Beside a sum of 8e4 no step resolves cbrt's 3.3e19 (its change is below the sum's
+    rounding): there the check is inconclusive, not failed on the ladder that straddled 0."""
+    x = np.array([5.4e14, 3.16, 4.1e-28 if fn is jnp.log2 else -1e-30], dtype)
+    report = harness.check(fn, (x,), order=2, seed=2)
+    if fn in (jnp.cbrt, jnp.log2, jnp.reciprocal):
+        assert report.ok, str(report)
+    else:
+        assert report.verdict == "inconclusive", str(report)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_rounding_bound_of_a_float32_rule_does_not_overflow_beside_a_pole(dtype):
+    """In float32, the bound of 1 / (3 cbrt(x)^2) at x = -1e-30 was inf (its derivative in the
+    divisor, 1e39, overflows), which excused a rule 1% wrong there: bounds are carried in
+    float64."""
+
+    @jax.custom_jvp
+    def cbrt(x):
+        return jnp.cbrt(x)
+
+    @cbrt.defjvp
+    def _cbrt_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return cbrt(x), jnp.where(jnp.abs(x) < 1e-20, 1.01, 1.0) / (3 * jnp.cbrt(x) ** 2) * t
+
+    x = np.array([5.4e14, 3.16, -1e-30], dtype)
+    report = harness.check(cbrt, (x,), order=1, seed=0)
+    assert report.verdict == "failed", str(report)

@@ -198,7 +198,10 @@ def piece_bound(base: Callable, level, piece: str, diff, fixed, inner, t, c, *,
         None if key is None else ("bound", piece, level.key) + key,
         lambda: compiled(lambda *a: _running_error.program_bound(pieces[piece], a)))
     try:
-        bounds = program(diff, fixed, inner, t, c)
+        # Traced and run with 64-bit types on, whatever the caller's setting: the bounds
+        # are carried in float64 (``_running_error``), the program in the inputs' dtypes.
+        with jax.enable_x64(True):
+            bounds = program(diff, fixed, inner, t, c)
     except Exception:  # noqa: BLE001 - no bound: the caller says so in a note
         return None
     return None if bounds is None else jax.device_get(bounds)

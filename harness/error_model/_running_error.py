@@ -85,6 +85,29 @@ def _jvp(eqn, values, tangents):
     return jax.jvp(of_moving, [values[i] for i in moving], [tangents[i] for i in moving])
 
 
+def _wide_dtype():
+    """The dtype bounds are carried in: float64 where JAX allows it. A bound is a magnitude,
+    whose range matters more than its digits: in float32, cbrt's JVP at x = -1e-30 divides by
+    3 cbrt(x)^2 = 3e-20, whose derivative 1e39 overflows though the bound it scales is 1e-27."""
+    return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+
+
+def _widened(values) -> list:
+    wide = _wide_dtype()
+    return [v.astype(wide) if _is_float(v) and jnp.finfo(jnp.result_type(v)).bits
+            < jnp.finfo(wide).bits else v for v in map(jnp.asarray, values)]
+
+
+_WIDENED_PARAMS = ("preferred_element_type",)
+
+
+def _wide_eqn(eqn):
+    """``eqn`` with float result-type parameters widened, to run on widened values."""
+    params = {k: (_wide_dtype() if k in _WIDENED_PARAMS and v is not None
+                  and jnp.issubdtype(v, jnp.floating) else v) for k, v in eqn.params.items()}
+    return eqn.replace(params=params) if params != eqn.params else eqn
+
+
 def _propagated(eqn, values, bounds):
     """sum_i |dv/du_i| b(u_i) for each output of ``eqn``, and the outputs themselves."""
     name = eqn.primitive.name
@@ -96,27 +119,28 @@ def _propagated(eqn, values, bounds):
     if name in ("add", "sub", "add_any"):
         total = sum(jnp.broadcast_to(bounds[i], jnp.shape(outs[0])) for i in carried)
         return outs, [total]
-    if name in _STRUCTURAL or name in _SUMS or name in ("select_n", "convert_element_type",
-                                                         "neg", "copy", "copy_p",
-                                                         "reduce_precision", "stop_gradient"):
+    if name in ("convert_element_type", "neg", "copy", "copy_p", "reduce_precision",
+                "stop_gradient"):
+        return outs, [bounds[carried[0]]]
+    # The derivatives are taken at the widened values, along bounds in the wide dtype.
+    wide, wide_eqn = _widened(values), _wide_eqn(eqn)
+    if name in _STRUCTURAL or name in _SUMS or name == "select_n":
         tangents = [bounds[i] if i in carried else None for i in range(len(values))]
-        if name == "stop_gradient":
-            return outs, [bounds[carried[0]]]
-        _, spread = _jvp(eqn, values, tangents)
+        _, spread = _jvp(wide_eqn, wide, tangents)
         return outs, [jnp.abs(s) for s in spread]
     if name in _PRODUCTS:
-        absolute = [jnp.abs(v) if _is_float(v) else v for v in values]
+        absolute = [jnp.abs(v) if _is_float(v) else v for v in wide]
         tangents = [bounds[i] if i in carried else None for i in range(len(values))]
-        _, spread = _jvp(eqn, absolute, tangents)
+        _, spread = _jvp(wide_eqn, absolute, tangents)
         return outs, [jnp.abs(s) for s in spread]
     if name in _ARITHMETIC or name in _FUNCTIONS or name in _EXACT_ELEMENTWISE:
         total = None
         for i in carried:
             if name == "pow" and i == 1:
-                part = _pow_exponent_spread(values[0], outs[0], bounds[1])
+                part = _pow_exponent_spread(wide[0], _widened(outs)[0], bounds[1])
             else:
                 tangents = [bounds[i] if j == i else None for j in range(len(values))]
-                _, spread = _jvp(eqn, values, tangents)
+                _, spread = _jvp(wide_eqn, wide, tangents)
                 part = jnp.abs(spread[0])
             total = part if total is None else total + part
         return outs, [total]
@@ -142,17 +166,19 @@ def _own_rounding(eqn, values, outs) -> list:
             own.append(None)
             continue
         u = _unit_roundoff(out)
+        size = jnp.abs(_widened([out])[0])
         if name == "convert_element_type":
             narrower = any(_is_float(v) and _unit_roundoff(v) < u for v in values)
-            own.append(u * jnp.abs(out) if narrower else None)
+            own.append(u * size if narrower else None)
         elif name in _FUNCTIONS:
-            own.append(FUNCTION_ULPS * 2 * u * jnp.abs(out))
+            own.append(FUNCTION_ULPS * 2 * u * size)
         elif name in _SUMS or name in _PRODUCTS:
             terms = _terms(eqn, values)
-            magnitude = _bind(eqn, [jnp.abs(v) if _is_float(v) else v for v in values])[0]
+            magnitude = _bind(_wide_eqn(eqn), [jnp.abs(v) if _is_float(v) else v
+                                               for v in _widened(values)])[0]
             own.append(terms * u * magnitude)
         else:
-            own.append(u * jnp.abs(out))
+            own.append(u * size)
     return own
 
 

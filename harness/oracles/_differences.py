@@ -51,6 +51,23 @@ def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
     return STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0)
 
 
+def own_scale_first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
+    """The first step of a ladder on the scale of the smallest nonzero element that moves,
+    ``0.1 min_j |x_j| / |t_j|``: where that element is far below 1, ``first_step``'s ladders
+    step over what lies between it and 0 (the pole of cbrt beside x = -1e-30).
+
+    >>> own_scale_first_step([np.array([-1e-30, 0.0])], [np.array([2.0, 1.0])])
+    5e-32
+    """
+    smallest = np.inf
+    for xv, tv in zip(x, t):
+        xv, tv = np.abs(np.asarray(xv)).reshape(-1), np.abs(np.asarray(tv)).reshape(-1)
+        moving = (tv != 0) & (xv != 0)
+        if np.any(moving):
+            smallest = min(smallest, float(np.min(xv[moving] / tv[moving])))
+    return STEP_SCALE * smallest if np.isfinite(smallest) else first_step(x, t)
+
+
 def steps_below(first: float, *, start: int = 0) -> np.ndarray:
     """``LADDER_LEVELS`` steps halving from ``first`` halved ``start`` times."""
     return first * 2.0 ** -(start + np.arange(LADDER_LEVELS, dtype=np.float64))

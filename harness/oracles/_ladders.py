@@ -10,21 +10,39 @@ from harness.oracles import _differences
 SCALE_DECADES = 4
 
 
+# Elements smaller than this are below the deepest step of the ordinary ladders (about
+# 2e-13 |t|), which would step over them: they get parts of their own.
+TINY = 1e-10
+
+
 def split_by_scale(x: list, t: list) -> list[list]:
-    """``t`` split into parts whose elements of x are within 10^4 of each other in size.
+    """``t`` split into parts whose elements of x are within 10^4 of each other in size,
+    counting the elements between ``TINY`` and 1 (and 0) as size 1.
 
     One step along a direction cannot suit x = 1 and x = 1e13 at once (the large element does
-    not move by less than its float spacing), so each part gets its own ladder and the
-    directional derivatives, linear in t, are added up.
+    not move by less than its float spacing), nor x = 1 and x = 1e-30 (steps that suit 1 step
+    over the pole of cbrt beside 1e-30), so each part gets its own ladder and the directional
+    derivatives, linear in t, are added up.
+
+    >>> [p[0].tolist() for p in split_by_scale([np.array([3.0, 1e-30, 0.0])], [np.ones(3)])]
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     """
-    if all(np.max(np.abs(v), initial=0.0) < 10.0 ** SCALE_DECADES for v in x):
+    if all(np.max(np.abs(v), initial=0.0) < 10.0 ** SCALE_DECADES
+           and np.min(np.where(np.asarray(v) != 0, np.abs(v), 1.0), initial=1.0) >= TINY
+           for v in x):
         return [t]  # one class: the common case, without a logarithm of every element
-    classes = [np.floor(np.log10(np.maximum(np.abs(v), 1.0)) / SCALE_DECADES) for v in x]
+    classes = [_scale_class(np.abs(np.asarray(v))) for v in x]
     present = sorted({float(c) for cls, d in zip(classes, t) for c in
                       np.unique(cls[np.asarray(d) != 0])})
     if len(present) <= 1:
         return [t]
     return [[np.where(cls == c, d, 0) for cls, d in zip(classes, t)] for c in present]
+
+
+def _scale_class(size: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        tiny = (size > 0) & (size < TINY)
+        return np.floor(np.log10(np.where(tiny, size, np.maximum(size, 1.0))) / SCALE_DECADES)
 
 
 UNRESOLVED_RELATIVE = 1e-3
@@ -86,6 +104,31 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     later = {name: sides for name in _differences.SIDES}
     later["second"] = group(("second",))
     return _differences.Summary(ready, later)
+
+
+def unconverged_as_unknown(stats: dict, rows: dict) -> dict:
+    """``stats`` with the unresolved estimates of the pairs that ``rows`` marks (per level
+    key, one bool per pair run) made unknown: an infinite error.
+
+    Those are the pairs with an element far below 1, whose ladders on the scale of 1 and on its
+    own scale both left it unresolved. Steps far longer than an element's size are evidence
+    only where they converge: sum(cbrt(x)) at x = (5.4e14, 3.16, -1e-30) gave -4.8 +- 2 from
+    quotients that straddle the pole and grow without bound as the step shrinks, where the
+    derivative is 3.3e19 and no step resolves it beside a sum of 8e4.
+    """
+    out = dict(stats)
+    for key, leaves in stats.items():
+        if len(key) == 3 or key[1] == "cs" or key[0] not in rows:
+            continue
+        updated = []
+        for a in leaves:
+            shape = np.shape(a["central"])
+            marked = np.asarray(rows[key[0]], bool).reshape((-1,) + (1,) * (len(shape) - 1))
+            unknown = unresolved_elements(a["central"], a["central_err"]) & marked
+            updated.append(_taking(a, a, np.zeros(shape, bool),
+                                   np.where(unknown, np.inf, a["central_err"])))
+        out[key] = updated
+    return out
 
 
 CONFIRM_SAFETY = 2.0

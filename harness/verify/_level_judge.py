@@ -198,7 +198,10 @@ class LevelJudge:
         if vjp is not None:
             c = float(np.real(self.c[0].reshape(())))
             for j, (g, v) in enumerate(zip(grad, vjp)):
-                v = np.asarray(v)
+                # In float64: an AD result that is inf in its dtype, beyond its range, stays one.
+                wide = lambda a: np.asarray(a).astype(np.promote_types(np.asarray(a).dtype,
+                                                                      np.float64))
+                g, v = wide(g), wide(v)
                 identity = _compare.Estimate(
                     v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
                     np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")

@@ -6,6 +6,7 @@ steps by one compiled program, with fn's measured noise and the complex step whe
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 
@@ -162,6 +163,21 @@ class _LadderRuns:
         self.first_steps = {k: [_differences.first_step(p[1], p[2]) for p in v]
                             for k, v in pairs.items()}
 
+    def on_own_scale(self) -> _LadderRuns | None:
+        """These runs with every ladder and probe on the scale of the pair's smallest moving
+        element (``_differences.own_scale_first_step``), where that is below the deepest step
+        of the ordinary ladders; None where no pair's is."""
+        deepest = lambda first: first * 2.0 ** -(
+            _differences.LADDER_LEVELS * (RETRY_LADDERS + 1))
+        own = {k: [min(first, _differences.own_scale_first_step(p[1], p[2]))
+                   for first, p in zip(self.first_steps[k], v)]
+               for k, v in self.pairs.items()}
+        if not any(o < deepest(f) for k in own for o, f in zip(own[k], self.first_steps[k])):
+            return None
+        runs = copy.copy(self)
+        runs.notes, runs.first_steps = [], own
+        return runs
+
     def bounds(self, steps) -> dict:
         """The running-error bound of every stencil value, per level; {} without one."""
         if self.bound_program is None:
@@ -289,6 +305,27 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         lambda: _oracle_programs.stencil_bound_program(base or run.base, levels))
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
+    merged, used = _estimates(run, runs, eps)
+    # An element far below 1 beside a pole (cbrt or log at 1e-30) is stepped over by every
+    # ladder above: its estimates stay unresolved, and the whole flow runs again with steps
+    # on its own scale, whose estimates are taken where they resolve it better.
+    own = runs.on_own_scale() if _ladders.unresolved(merged) else None
+    if own is not None:
+        merged = _ladders.merge(merged, _estimates(run, own, eps)[0])
+        rows = {k: np.array([own.first_steps[k][i] < runs.first_steps[k][i] for i in used[k]])
+                for k in used}
+        merged = _ladders.unconverged_as_unknown(merged, rows)
+    if cs is not False:
+        for level in levels:
+            if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
+                _add_complex_step(run, level, merged, pairs[level.key], used[level.key], fixed,
+                                  inner[level.key])
+    return merged
+
+
+def _estimates(run, runs: _LadderRuns, eps: float):
+    """(estimates, pairs used) from ``runs``' ladders, with fn's measured noise as their
+    rounding floor where it matters; its notes go to ``run.notes``."""
     # fn's own noise at the point, from equally spaced tiny offsets run by the same
     # program: it sets the rounding floor of every finite difference below.
     # A second probe spans the ladder's steps, where a solver's iteration count changes.
@@ -316,13 +353,8 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         merged, used = runs.ladders(noise)
         run.notes += _noise.notes(noise, probe, run.levels[0].key,
                                   run.level_spec(())[1], eps)
-    if cs is not False:
-        for level in levels:
-            if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
-                _add_complex_step(run, level, merged, pairs[level.key], used[level.key], fixed,
-                                  inner[level.key])
     run.notes += runs.notes
-    return merged
+    return merged, used
 
 
 def _complex(leaves) -> list:

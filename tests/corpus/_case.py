@@ -81,6 +81,13 @@ def spd(rng: np.random.Generator, dtype: str, n: int = 3) -> np.ndarray:
     return np.asarray(b @ b.T + np.eye(n), dtype=dtype)
 
 
+def tiny_beside_ordinary(rng: np.random.Generator, dtype: str, n: int = 4) -> np.ndarray:
+    """n signed values in [0.1, 3], one of them replaced by +-10^-e, e uniform in [22, 34]."""
+    x = signed(rng, dtype, (n,))
+    x[rng.integers(n)] = rng.choice([-1.0, 1.0]) * 10.0 ** -rng.uniform(22, 34)
+    return x
+
+
 def signed_vectors(n: int, *, low: float = 0.1, high: float = 3.0) -> Callable:
     """make_args for one array of n elements: magnitudes on [low, high), random signs."""
     return lambda rng, dtype: (signed(rng, dtype, (n,), low=low, high=high),)

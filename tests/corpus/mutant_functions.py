@@ -258,3 +258,8 @@ def _logabsdet_missing_transpose_jvp(primals, tangents):
 
 def expm1_loop(expm1):
     return lambda x: lax.fori_loop(0, 4, lambda i, y: jnp.sin(y) + 0.3 * expm1(0.3 * y), x)
+
+
+# A series branch for tiny |x|, 1% off: right wherever the draws are ordinary.
+cbrt_1pct_wrong_below_1e_20 = elementwise_jvp(
+    jnp.cbrt, lambda x: jnp.where(jnp.abs(x) < 1e-20, 1.01, 1.0) / (3 * jnp.cbrt(x) ** 2))

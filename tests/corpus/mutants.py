@@ -20,12 +20,14 @@ from ._case import (
     signed,
     signed_vectors,
     tanh_cumprod_scan,
+    tiny_beside_ordinary,
     uniform,
     well_conditioned,
 )
 from .mutant_functions import (
     abs2_plus_z_missing_conj,
     arcsinh_plus_1e_3,
+    cbrt_1pct_wrong_below_1e_20,
     complex_sin_conjugated,
     cube_pytorch_convention,
     cumsum_rolled,
@@ -174,6 +176,15 @@ MUTANTS: tuple[Case, ...] = (
         fixed_args=(np.array([0.0, 0.5, -1.25]),),
         why="Rule returns slope 1 where x == 0 exactly (true slope 0); right elsewhere, so "
         "random draws miss it: check fixed_args.",
+    ),
+    Case(
+        "cbrt_jvp_1pct_wrong_below_1e_20",
+        cbrt_1pct_wrong_below_1e_20,
+        lambda rng, d: (tiny_beside_ordinary(rng, d),),
+        reference=jnp.cbrt,
+        why="A series branch for |x| < 1e-20 is 1.01 times the derivative. The draws hold such "
+        "an element beside ordinary ones, where ladders on the scale of 1 step over the pole "
+        "at 0, and in float32 the rounding bound of 1 / (3 cbrt(x)^2) overflowed.",
     ),
     Case(
         "softplus_jvp_wrong_at_order2",
