@@ -214,3 +214,26 @@ def test_the_rounding_bound_of_a_float32_rule_does_not_overflow_beside_a_pole(dt
     x = np.array([5.4e14, 3.16, -1e-30], dtype)
     report = harness.check(cbrt, (x,), order=1, seed=0)
     assert report.verdict == "failed", str(report)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fn", [jnp.floor_divide, lambda x, y: jnp.divmod(x, y)[0]],
+                         ids=["floor_divide", "divmod"])
+def test_a_jump_that_only_the_wide_noise_probe_spans(fn, dtype):
+    """floor_divide(-19.999, 1) is constant within 1e-3 of the point. The wide probe spans the
+    jump at -20 and measured 0.25 of noise; as the floor of every step it hid the ladder
+    below the jump (exactly 0) and kept -29.7 +- 7.4 from steps across it (error/budget
+    1.01). Steps within the tiny probe's span take that probe's noise."""
+    x, y = np.full(3, -19.999, dtype), np.ones(3, dtype)
+    report = harness.check(lambda a: fn(a[0], a[1]), (np.stack([x, y]),), order=2, seed=0)
+    assert report.ok, str(report)
+
+
+def test_a_wrong_rule_beside_a_jump_still_fails():
+    @jax.custom_jvp
+    def floor(x):
+        return jnp.floor(x)
+
+    floor.defjvp(lambda p, t: (floor(p[0]), 0.01 * t[0]))  # 0.01 where the slope is 0
+    report = harness.check(floor, (np.full(3, -19.999),), order=1, seed=0)
+    assert report.verdict == "failed", str(report)

@@ -42,10 +42,14 @@ class Estimate:
     """
 
     def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str,
-                 exact=None):
+                 exact=None, unconverged=None):
         self.value, self.error, self.center, self.oracle = value, error, center, oracle
         # Where the value is the complex step of a real-analytic function: exact to rounding.
         self.exact = np.zeros(np.shape(value), bool) if exact is None else exact
+        # Where no ladder converged beside an element far below 1 (``_ladders.mark_unconverged``):
+        # a mismatch there is inconclusive, as where the oracles disagree.
+        self.unconverged = (np.zeros(np.shape(value), bool) if unconverged is None
+                            else unconverged)
         self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
 
     def _get(self, name: str):
@@ -106,9 +110,12 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
             oracle = f"complex step, confirmed by central differences ({source})"
     # No usable step at all (every quotient non-finite or off its displacement): no estimate.
     value = np.where(np.isfinite(error), value, np.nan)
+    unconverged = fd.get("unconverged")
+    unconverged = (np.zeros(value.shape, bool) if unconverged is None
+                   else unconverged[pair] & ~use)
     estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle,
-                        exact=use & np.isfinite(value))
-    estimate._lazy["disagree"] = lambda: disagree & ~estimate.kink
+                        exact=use & np.isfinite(value), unconverged=unconverged)
+    estimate._lazy["disagree"] = lambda: (disagree & ~estimate.kink) | unconverged
     return estimate
 
 
@@ -125,7 +132,8 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
         lambda: tuple((total(lambda p, i=i: p.one_sided[i][0]),
                        total(lambda p, i=i: p.one_sided[i][1])) for i in range(2)),
         first.oracle + ", summed over parts of t of different scale",
-        exact=np.logical_and.reduce([p.exact for p in parts]))
+        exact=np.logical_and.reduce([p.exact for p in parts]),
+        unconverged=np.logical_or.reduce([p.unconverged for p in parts]))
 
 
 @dataclasses.dataclass
@@ -255,6 +263,10 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         elif kink[index]:
             note = ("one-sided derivatives differ here (a kink): AD matches neither one-sided "
                     "derivative nor their average")
+        elif est.unconverged[index]:
+            note = ("the finite differences did not converge: steps on the scale of 1 step over "
+                    "what lies between 0 and an element far below 1, and steps on that "
+                    "element's own scale do not resolve fn")
         else:
             note = "complex step and finite differences disagree beyond their error estimates"
     elif status == PASSED and np.any(rounded_to_inf):

@@ -223,7 +223,7 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
 
     Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
     is ``displacement_error`` per step; ``noise`` the error of one evaluation of h measured by
-    ``evaluation_noise`` (it replaces ``eps |h|`` where it is larger); ``bounds`` the
+    ``evaluation_noise`` at each step (it replaces ``eps |h|`` where it is larger); ``bounds`` the
     running-error bound of each value of the stencil (``stencil_bound_program``), which
     replaces ``eps |h|`` at that offset where it is larger.
     """
@@ -236,8 +236,8 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     # point: near a zero of h (x = 0 for an odd h) the terms that h adds up are not small.
     mag = np.maximum(np.max(np.abs(plus), axis=0), np.max(np.abs(minus), axis=0))
     mag = np.maximum(mag, np.abs(center))[None]
-    if noise is not None:  # h's measured noise, as a magnitude whose eps-fraction it is
-        mag = np.maximum(mag, np.asarray(noise)[None] / eps)
+    if noise is not None:  # h's measured noise per step, as a magnitude: eps-fraction of it
+        mag = np.maximum(mag, np.asarray(noise) / eps)
     # A step that moves some element by more than 1% off what was asked is useless.
     off = expand(np.where(moved > 0.01, np.inf, moved))
     # The rounding of a difference of two values: at least eps |h| each, at most their
@@ -333,11 +333,11 @@ def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
 
     ``values`` and ``bounds`` are (pairs, 2 levels + 1, ...), ``steps`` and ``moved``
-    (pairs, levels), ``noise`` (pairs, ...).
+    (pairs, levels), ``noise`` (pairs, levels, ...).
     """
     swap = lambda a: None if a is None else np.swapaxes(a, 0, 1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return summarize_stencil(swap(values), swap(steps), eps, swap(moved), noise,
+        return summarize_stencil(swap(values), swap(steps), eps, swap(moved), swap(noise),
                                  swap(bounds))
 
 

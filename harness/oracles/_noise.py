@@ -11,6 +11,7 @@ give, and turned into notes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -43,6 +44,40 @@ def noise_steps(first: float, *, spacing: int = NOISE_SPACING) -> np.ndarray:
 def wide_noise_steps(first: float) -> np.ndarray:
     """The offsets of the probe that spans the ladder's steps."""
     return noise_steps(first, spacing=WIDE_SPACING)
+
+
+@dataclasses.dataclass
+class Floor:
+    """fn's measured noise as the rounding floor of the finite differences, per step.
+
+    Noise is measured on a scale: a probe sees what lies within the offsets it spans. Steps
+    within the tiny offsets' span get ``near``, their noise; longer steps ``far``, the larger
+    of both probes'. floor_divide at -19.999 has a jump 1e-3 away: the wide probe spans it
+    and measured 0.25 of "noise", which as the floor of every step hid the exact 0 of the
+    ladder below the jump behind an error of 1e3 and kept -29.7 +- 7.4 from steps across it.
+    ``spans`` holds the tiny probe's largest offset per level key and pair run.
+    """
+
+    near: dict
+    far: dict
+    spans: dict
+
+    def at(self, key, leaf: int, steps: np.ndarray) -> np.ndarray:
+        """The floor of one leaf at ``steps`` (pairs, levels): (pairs, levels, ...)."""
+        near, far = np.asarray(self.near[key][leaf]), np.asarray(self.far[key][leaf])
+        within = steps <= self.spans[key[0]][:, None]
+        within = within.reshape(within.shape + (1,) * (near.ndim - 1))
+        return np.where(within, near[:, None], far[:, None])
+
+    def __bool__(self) -> bool:
+        return bool(self.far)
+
+
+def floor(near: dict, wide: dict | None, probe: dict, probe_steps: dict) -> Floor:
+    """The ``Floor`` of the tiny offsets' noise ``near`` and the wide probe's ``wide``."""
+    spans = {k: probe_steps[k][np.asarray(probe[(k, "pairs", "x64")])][:, -1]
+             for k in probe_steps}
+    return Floor(near, near if wide is None else larger(near, wide), spans)
 
 
 def larger(a: dict, b: dict) -> dict:

@@ -158,7 +158,8 @@ class LevelJudge:
                            f"{MEASURED_SAFETY:g} x |<vjp(c) - vjp(c) in float64 copy, t>| "
                            f"{measured:.2e}"),
             oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
-            unsure_note="the function has a kink here, or its oracles disagree",
+            unsure_note=("the function has a kink here, its oracles disagree, or its finite "
+                         "differences did not converge"),
             one_sided=one_sided,
             largest=min((_compare.dtype_largest(leaf) for leaf in vjp), default=float("inf")),
             expected_error=float(sum(np.sum(np.abs(c) * ORACLE_SAFETY * m.error)
@@ -238,7 +239,8 @@ class LevelJudge:
                 one_sided=tuple(float(np.real(side.reshape(()))) for side, _ in main.one_sided)
                 if abs(got - complex(main.value.reshape(())).real) > budget
                 and np.any(main.kink) else (),
-                unsure_note="the function has a kink here, or its oracles disagree"))
+                unsure_note=("the function has a kink here, its oracles disagree, or its finite "
+                             "differences did not converge")))
         return checks
 
     def grad_elementwise(self, grad, grad64, basis, main, rounding, chain) -> list[Check]:

@@ -7,7 +7,6 @@ steps by one compiled program, with fn's measured noise and the complex step whe
 from __future__ import annotations
 
 import copy
-import functools
 import re
 
 import jax
@@ -229,7 +228,8 @@ class _LadderRuns:
                                              self.eps, moved[key[0]], noise=n,
                                              bounds=bound_of(key, i))
                 for i, (v, n) in enumerate(
-                    zip(value, noise[key] if noise else [None] * len(value)))]
+                    zip(value, [noise.at(key, j, steps[key[0]][used[key[0]]])
+                                for j in range(len(value))] if noise else [None] * len(value)))]
             for key, value in raw.items()
         }, used
 
@@ -314,7 +314,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         merged = _ladders.merge(merged, _estimates(run, own, eps)[0])
         rows = {k: np.array([own.first_steps[k][i] < runs.first_steps[k][i] for i in used[k]])
                 for k in used}
-        merged = _ladders.unconverged_as_unknown(merged, rows)
+        merged = _ladders.mark_unconverged(merged, rows)
     if cs is not False:
         for level in levels:
             if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
@@ -336,22 +336,23 @@ def _estimates(run, runs: _LadderRuns, eps: float):
         runs.note(error.note("the noise probe that spans the ladder's steps"))
     found = [_noise.measured(probe, steps, runs.moves) for steps, probe in probes]
     merged, used = runs.ladders()
-    probe = probes[0][1]
+    probe, probe_steps = probes[0][1], probes[0][0]
+    step_floor = lambda noises: _noise.floor(noises[0], noises[1] if len(noises) > 1 else None,
+                                             probe, probe_steps)
     # Where fn's measured noise is far above eps |f| and agrees with what the ladders
     # found, the ladders run again with it as their rounding floor. Ladders that assume
     # eps |f| can claim a precision they lack (optimistix's BFGS: a retry on steps of 1e-7
     # holds 1e-2 of the solver's noise and claims 4e-7) and would discard the probe that
     # contradicts them; so where ladders that carry the measured noise still resolve the
     # derivative, the probe is judged against those.
-    judged, measured_noise = merged, functools.reduce(_noise.larger, found)
-    if _noise.significant(measured_noise, probe, eps):
+    judged, measured_noise = merged, step_floor(found)
+    if _noise.significant(measured_noise.far, probe, eps):
         judged = _ladders.resolved_or(runs.ladders(measured_noise)[0], merged)
-    noise = functools.reduce(_noise.larger, (_noise.consistent(n, probe, steps, judged)
-                                             for n, (steps, probe) in zip(found, probes)))
-    noise = _noise.significant(noise, probe, eps)
-    if noise:
+    noise = step_floor([_noise.consistent(n, probe, steps, judged)
+                        for n, (steps, probe) in zip(found, probes)])
+    if _noise.significant(noise.far, probe, eps):
         merged, used = runs.ladders(noise)
-        run.notes += _noise.notes(noise, probe, run.levels[0].key,
+        run.notes += _noise.notes(noise.far, probe, run.levels[0].key,
                                   run.level_spec(())[1], eps)
     run.notes += runs.notes
     return merged, used
