@@ -237,3 +237,12 @@ def test_a_wrong_rule_beside_a_jump_still_fails():
     floor.defjvp(lambda p, t: (floor(p[0]), 0.01 * t[0]))  # 0.01 where the slope is 0
     report = harness.check(floor, (np.full(3, -19.999),), order=1, seed=0)
     assert report.verdict == "failed", str(report)
+
+
+def test_fresnel_where_a_retry_ladder_is_longer_than_its_period():
+    """fresnel at x = 5.3e5 in float32 (period 3.8e-6): the second ladder, steps of 1e-3 down
+    to 3e-6, resolved S' to -9.8e-5 +- 7e-8 where it is -0.0432; the ladder below a retry's
+    now confirms its estimates, as it does the first ladder's."""
+    x = np.array([530500.25, -3.2057623863220215, -1000000.0], np.float32)
+    report = harness.check(jax.scipy.special.fresnel, (x,), order=2, seed=2)
+    assert report.ok, str(report)
