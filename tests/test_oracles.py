@@ -439,3 +439,54 @@ def test_running_error_bounds_of_the_stencil_widen_the_central_error():
     bounded = _differences.summarize_stencil(values, steps, eps, bounds=bounds)
     assert float(bounded["central_err"][0]) > 1e3 * float(blanket["central_err"][0])
     assert float(bounded["central_err"][0]) >= eps / 2
+
+
+# ---- elements far below 1 and the edge of fn's domain ------------------------------------
+
+
+def _flat_near_zero(x):
+    """1 - x^2, computed so that its derivative is -2 x: flat to rounding at tiny |x|."""
+    return 1.0 - x * x
+
+
+def _infinite_slope_below_underflow(x):
+    """``_flat_near_zero`` whose custom rule is -inf wherever x^2 underflows (a wrong rule)."""
+
+    @jax.custom_jvp
+    def f(x):
+        return _flat_near_zero(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return f(x), jnp.where(x * x == 0, -jnp.inf, -2.0 * x) * t
+
+    return f(x)
+
+
+@pytest.mark.parametrize("dtype, tiny", [("float32", 1e-25), ("float64", 1e-200)])
+def test_an_infinite_derivative_of_a_function_flat_to_rounding_fails(dtype, tiny):
+    # Steps on the element's own scale see fn flat to rounding: no slope there overflows.
+    x = np.array([tiny, -3 * tiny, 2.0], dtype=dtype)
+    report = harness.check(_infinite_slope_below_underflow, (x,))
+    assert report.verdict == "failed", report
+    jvp = next(c for c in report.checks if c.property == "jvp_matches_oracle")
+    assert "-inf" in jvp.note and jvp.index == (0,)
+    assert harness.check(_flat_near_zero, (x,)).ok
+
+
+def test_an_infinite_derivative_beside_an_element_no_step_resolves_is_not_a_failure():
+    # |x|^0.001 at the smallest subnormal: its derivative, 1e320, overflows float64, and no
+    # step below 5e-324 exists to show it; AD's inf is not contradicted.
+    with jax.enable_x64(True):
+        report = harness.check(lambda x: jnp.abs(x) ** 0.001, (np.array([5e-324, 1.0, 2.0]),))
+    assert report.verdict != "failed", report
+
+
+def test_the_complex_step_is_no_derivative_at_the_edge_of_fn_s_domain():
+    # sqrt at 0: its differences are nan on the left, and sqrt(i h) / h is no derivative.
+    with jax.enable_x64(True):
+        report = harness.check(jnp.sqrt, (np.array([0.0, 2.0]),))
+    assert report.verdict == "inconclusive", report
+    jvp = next(c for c in report.checks if c.property == "jvp_matches_oracle")
+    assert "not finite" in jvp.note

@@ -42,7 +42,7 @@ class Estimate:
     """
 
     def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str,
-                 exact=None, unconverged=None):
+                 exact=None, unconverged=None, flat=None):
         self.value, self.error, self.center, self.oracle = value, error, center, oracle
         # Where the value is the complex step of a real-analytic function: exact to rounding.
         self.exact = np.zeros(np.shape(value), bool) if exact is None else exact
@@ -50,6 +50,9 @@ class Estimate:
         # a mismatch there is inconclusive, as where the oracles disagree.
         self.unconverged = (np.zeros(np.shape(value), bool) if unconverged is None
                             else unconverged)
+        # Those of them where fn changed by no more than its rounding along normal steps on
+        # the element's own scale: no derivative there overflows.
+        self.flat = np.zeros(np.shape(value), bool) if flat is None else flat
         self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
 
     def _get(self, name: str):
@@ -102,7 +105,11 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
             # The step's truncation error is not known; where it agrees with the differences,
             # the part of their gap the differences cannot resolve is charged to it.
             step_err = np.fmax(step_err, np.where(np.isfinite(value), np.fmin(gap, error), 0.0))
-        use = np.isfinite(step) & (agree | ~np.isfinite(value))
+        # Unconfirmed, the step stands in only where fn is finite on both sides of the point:
+        # at the edge of fn's domain (sqrt at 0) it is not analytic, and sqrt(i h) / h is no
+        # derivative.
+        both_sides = (np.isfinite(fd["forward"][pair]) & np.isfinite(fd["backward"][pair]))
+        use = np.isfinite(step) & (agree | (~np.isfinite(value) & both_sides))
         disagree = np.isfinite(step) & np.isfinite(value) & ~agree
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
@@ -110,11 +117,12 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
             oracle = f"complex step, confirmed by central differences ({source})"
     # No usable step at all (every quotient non-finite or off its displacement): no estimate.
     value = np.where(np.isfinite(error), value, np.nan)
-    unconverged = fd.get("unconverged")
-    unconverged = (np.zeros(value.shape, bool) if unconverged is None
-                   else unconverged[pair] & ~use)
+    marked = lambda name: (np.zeros(value.shape, bool) if fd.get(name) is None
+                           else fd[name][pair] & ~use)
+    unconverged = marked("unconverged")
     estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle,
-                        exact=use & np.isfinite(value), unconverged=unconverged)
+                        exact=use & np.isfinite(value), unconverged=unconverged,
+                        flat=marked("flat"))
     estimate._lazy["disagree"] = lambda: (disagree & ~estimate.kink) | unconverged
     return estimate
 
@@ -133,7 +141,8 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
                        total(lambda p, i=i: p.one_sided[i][1])) for i in range(2)),
         first.oracle + ", summed over parts of t of different scale",
         exact=np.logical_and.reduce([p.exact for p in parts]),
-        unconverged=np.logical_or.reduce([p.unconverged for p in parts]))
+        unconverged=np.logical_or.reduce([p.unconverged for p in parts]),
+        flat=np.logical_or.reduce([p.flat for p in parts]))
 
 
 @dataclasses.dataclass
@@ -239,6 +248,14 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     at_kink = kink & ~within
     fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
     fails &= ~overflowed
+    # Unconverged differences are no estimate, but they bound one: an AD result that is not
+    # finite would need fn to change by more than its rounding along steps on the element's
+    # own scale (jnp.sinc at 1e-25: AD gives -inf, fn is 1 at every step).
+    blown = ~np.isfinite(got) & est.flat & bounded_estimate(
+        est.value, ORACLE_SAFETY * est.error, largest)
+    if np.any(blown):
+        blown &= ~at_kink
+        fails |= blown
     unsure = (oracle_undefined | (at_kink & ~matches_side) | (disagree & ~within)
               | (overflowed & ~within))
     status = _status(fails, unsure)
@@ -279,6 +296,11 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         lost = float(np.broadcast_to(rounding.measured, got.shape).reshape(-1)[where])
         note = (f"low precision: AD differs from the same AD on the float64 copy by {lost:.2e} "
                 "somewhere in this leaf, over 1% of the derivative")
+    elif status == FAILED and blown[index]:
+        note = (f"AD returned {got[index]} where fn is finite and the finite differences, "
+                "though unconverged beside an element far below 1, stay far below the dtype's "
+                "largest number: fn does not change by more than its rounding along steps on "
+                "that element's own scale")
     elif status == FAILED and not np.isfinite(got[index]):
         note = f"AD returned {got[index]} where the oracle is finite"
     expected, value = est.value[index], got[index]
@@ -331,6 +353,14 @@ def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex
         note = "" if np.isfinite(got) else f"AD returned {got} where the oracle is finite"
     return Check(prop, chain, order, status, leaf, None, _item(expected), _item(got),
                  float(err), _relative(err, expected), float(budget), budget_source, oracle, note)
+
+
+def bounded_estimate(value, error, largest: float) -> np.ndarray:
+    """Where an estimate and its error are finite and stay below ``largest`` together: no
+    derivative there overflows, so an AD result that is not finite is wrong."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        value, error = np.asarray(value), np.asarray(error)
+        return np.isfinite(value) & np.isfinite(error) & (np.abs(value) + error < largest)
 
 
 def dtype_largest(values) -> float:

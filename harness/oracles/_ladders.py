@@ -106,9 +106,11 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     return _differences.Summary(ready, later)
 
 
-def mark_unconverged(stats: dict, rows: dict) -> dict:
+def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dict:
     """``stats`` with an ``unconverged`` mask in every leaf: the estimates still unresolved of
-    the pairs that ``rows`` marks (per level key, one bool per pair run).
+    the pairs that ``rows`` marks (per level key, one bool per pair run); and a ``flat`` mask,
+    those of them whose own-scale steps ``probed`` fn (they were normal numbers), where fn
+    changed by no more than its rounding: an AD result that is not finite there is wrong.
 
     Those are the pairs with an element far below 1, whose ladders on the scale of 1 and on its
     own scale both left it unresolved. Steps far longer than an element's size are evidence
@@ -123,9 +125,12 @@ def mark_unconverged(stats: dict, rows: dict) -> dict:
             continue
         for leaf in leaves:
             shape = np.shape(leaf["central"])
-            marked = np.asarray(rows[key[0]], bool).reshape((-1,) + (1,) * (len(shape) - 1))
+            expand = lambda mask: np.asarray(mask, bool).reshape(
+                (-1,) + (1,) * (len(shape) - 1))
             leaf["unconverged"] = unresolved_elements(leaf["central"],
-                                                      leaf["central_err"]) & marked
+                                                      leaf["central_err"]) & expand(rows[key[0]])
+            leaf["flat"] = leaf["unconverged"] & (
+                True if probed is None else expand(probed[key[0]]))
     return stats
 
 

@@ -80,11 +80,18 @@ class LevelEvidence:
         """
         if self.measure == "none":
             return 0.0
+        # Where the float64 copy's AD is not finite (optax's ntxent at equal rows: a norm of
+        # 0 there, a tiny one in float32), nothing was measured.
+        measured = 0.0 if difference is None else np.where(
+            np.isfinite(difference), difference, 0.0)
         if self.measure == "model":
             bounds = self.bound(piece)
             if bounds is not None:
-                return np.asarray(bounds[leaf], np.float64)
-        return 0.0 if difference is None else difference
+                # A bound that is not finite (0 x inf in its pass) bounds nothing: the
+                # measurement stands there.
+                bound = np.asarray(bounds[leaf], np.float64)
+                return np.where(np.isfinite(bound), bound, measured)
+        return measured
 
     def estimate(self, leaf: int, role) -> _compare.Estimate:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""

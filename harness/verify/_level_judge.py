@@ -144,8 +144,7 @@ class LevelJudge:
         # An AD result that is not finite never settles, even against an infinite budget
         # (one that scales with |vjp(c)|): the oracles' own doubts decide.
         settled = bool(np.isfinite(got) and abs(got - expected) <= budget)
-        unsure = not settled and any(
-            np.any((m.kink | m.disagree) & (c != 0)) for m, c in zip(mains, self.c))
+        unsure = not settled and _in_doubt(mains, self.c, got)
         one_sided = ()
         if not settled and any(np.any(m.kink) for m in mains):
             one_sided = tuple(
@@ -235,7 +234,7 @@ class LevelJudge:
                 budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
                 oracle=main.oracle,
                 unsure=bool(abs(got - complex(main.value.reshape(())).real) > budget
-                            and np.any(main.kink | main.disagree)),
+                            and _in_doubt(mains[:1], [np.ones(())], got)),
                 one_sided=tuple(float(np.real(side.reshape(()))) for side, _ in main.one_sided)
                 if abs(got - complex(main.value.reshape(())).real) > budget
                 and np.any(main.kink) else (),
@@ -249,6 +248,7 @@ class LevelJudge:
         for j, g in enumerate(grad):
             fields = {"value": np.zeros(g.shape, complex), "error": np.zeros(g.shape),
                       "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool),
+                      "unconverged": np.zeros(g.shape, bool), "flat": np.zeros(g.shape, bool),
                       "forward": np.zeros(g.shape, complex), "forward_err": np.zeros(g.shape),
                       "backward": np.zeros(g.shape, complex), "backward_err": np.zeros(g.shape)}
             for role in basis:
@@ -266,13 +266,16 @@ class LevelJudge:
                     fields[side + "_err"][idx] += float(error.reshape(()))
                 fields["kink"][idx] |= bool(e.kink.reshape(()))
                 fields["disagree"][idx] |= bool(e.disagree.reshape(()))
+                fields["unconverged"][idx] |= bool(e.unconverged.reshape(()))
+                fields["flat"][idx] |= bool(e.flat.reshape(()))
             real = (lambda a: a) if np.iscomplexobj(g) else (lambda a: a.real)
             value = real(fields["value"])
             one_sided = tuple((real(fields[side]), fields[side + "_err"])
                               for side in ("forward", "backward"))
             est = _compare.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
                                   fields["disagree"], one_sided,
-                                  main.oracle + ", along unit vectors")
+                                  main.oracle + ", along unit vectors",
+                                  unconverged=fields["unconverged"], flat=fields["flat"])
             t_scale = max(_compare.max_abs(self.t), 1e-300)
             per_element = _compare.Rounding(
                 rounding.relative, rounding.relative_source, rounding.absolute,
@@ -321,6 +324,22 @@ class LevelJudge:
                                       "differentiable here (the Cauchy-Riemann equations fail)")
             checks.append(check)
         return checks
+
+
+def _in_doubt(mains, weights, got: complex) -> bool:
+    """Whether the estimates that ``weights`` pair with are in doubt: a kink, oracles that
+    disagree, or differences that did not converge. An AD result that is not finite is not
+    excused by unconverged differences that bound the derivative far below overflow
+    (``_compare.bounded_estimate``)."""
+    for m, w in zip(mains, weights):
+        doubt = m.kink | m.disagree
+        if not np.isfinite(got):
+            largest = _compare.dtype_largest(np.float64(0))
+            doubt = m.kink | (m.disagree & ~(m.flat & _compare.bounded_estimate(
+                m.value, ORACLE_SAFETY * m.error, largest)))
+        if np.any(doubt & (np.asarray(w) != 0)):
+            return True
+    return False
 
 
 def _replace_note(check: Check, note: str) -> Check:

@@ -23,6 +23,7 @@ from harness.oracles import _differences, _ladders, _noise
 RETRY_LADDERS = 3
 BASIS_LIMIT = 16
 COMPLEX_STEP = 1e-20
+PROBED_STEP = float(np.finfo(np.float64).tiny)
 
 
 def run_oracle(run, inner, tangents, cotangents, levels, plan):
@@ -325,7 +326,11 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         merged = _ladders.merge(merged, _estimates(run, own, eps)[0])
         rows = {k: np.array([own.first_steps[k][i] < runs.first_steps[k][i] for i in used[k]])
                 for k in used}
-        merged = _ladders.mark_unconverged(merged, rows)
+        # Steps on an element's own scale probe fn there only where they are normal numbers
+        # (an element of 5e-324 has no smaller step).
+        probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_differences.LADDER_LEVELS
+                               >= PROBED_STEP for i in used[k]]) for k in used}
+        merged = _ladders.mark_unconverged(merged, rows, probed)
     if cs is not False:
         for level in levels:
             if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
