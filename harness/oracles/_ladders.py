@@ -124,14 +124,17 @@ def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dic
         if len(key) == 3 or key[1] == "cs" or key[0] not in rows:
             continue
         for leaf in leaves:
-            shape = np.shape(leaf["central"])
-            expand = lambda mask: np.asarray(mask, bool).reshape(
-                (-1,) + (1,) * (len(shape) - 1))
-            leaf["unconverged"] = unresolved_elements(leaf["central"],
-                                                      leaf["central_err"]) & expand(rows[key[0]])
+            ndim = np.ndim(leaf["central"])
+            unresolved = unresolved_elements(leaf["central"], leaf["central_err"])
+            leaf["unconverged"] = unresolved & _per_pair(rows[key[0]], ndim)
             leaf["flat"] = leaf["unconverged"] & (
-                True if probed is None else expand(probed[key[0]]))
+                True if probed is None else _per_pair(probed[key[0]], ndim))
     return stats
+
+
+def _per_pair(mask, ndim: int) -> np.ndarray:
+    """One bool per pair, shaped to broadcast over a leaf of ``ndim`` axes (pairs first)."""
+    return np.asarray(mask, bool).reshape((-1,) + (1,) * (ndim - 1))
 
 
 CONFIRM_SAFETY = 2.0
