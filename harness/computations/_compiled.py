@@ -62,35 +62,54 @@ def compiled(fn: Callable) -> Callable:
     slowly (``SLOW_RUN_SECONDS``) is compiled again with XLA's defaults, for good."""
     if jax.default_backend() != "cpu":
         return jax.jit(fn)
-    fast = jax.jit(fn, compiler_options=_FAST_COMPILE)
-    plain = jax.jit(fn, compiler_options=_OPTIMIZED) if _most_optimizations_disabled() \
-        else jax.jit(fn)
-    state: dict[str, Any] = {"fast": True, "timed": False}
+    fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
+    state = {"program": "fast"}
+
+    def optimized():
+        if "optimized" not in state:
+            state["optimized"] = (jax.jit(fn, compiler_options=_OPTIMIZED)
+                                  if _most_optimizations_disabled() else plain)
+        return state["optimized"]
 
     def run(*args):
-        if state["fast"] and not _tracing(args):  # inside a trace: compiled with the caller
+        if _tracing(args):  # inside a trace: compiled with the caller, which sets the options
+            return plain(*args)
+        if state["program"] == "fast":
             try:
-                if not state["timed"]:
-                    return _timed_first_run(fast, args, state)
-                return fast(*args)
+                if "timed" in state:
+                    return fast(*args)
+                out, seconds = _run_timed(fast, args)
+                state["timed"] = seconds
+                if seconds > SLOW_RUN_SECONDS:
+                    state["program"] = "optimized"
+                return out
             except Exception as error:  # noqa: BLE001 - only an unknown option is retried
                 if "compile option" not in str(error):
                     raise
-                state["fast"] = False
-        return plain(*args)
+                state["program"] = "plain"
+        return (optimized() if state["program"] == "optimized" else plain)(*args)
 
     return run
 
 
-def _timed_first_run(fast, args, state: dict):
-    """The first run of a quickly compiled program, compiled ahead and timed apart from its
-    compile; ``state["fast"]`` says whether it ran fast enough to keep."""
-    state["timed"] = True
-    ahead = fast.lower(*args).compile()
-    start = time.perf_counter()
-    out = jax.block_until_ready(ahead(*args))
-    state["fast"] = time.perf_counter() - start <= SLOW_RUN_SECONDS
-    return out
+_COMPILE_SECONDS = [0.0]
+_COMPILE_EVENTS = "/jax/core/compile/"
+
+
+def _count_compile(event: str, duration: float, **_) -> None:
+    if event.startswith(_COMPILE_EVENTS):
+        _COMPILE_SECONDS[0] += duration
+
+
+def _run_timed(program, args) -> tuple[Any, float]:
+    """``program(*args)``, finished, and the seconds it ran apart from tracing, lowering and
+    compiling it (JAX's compile events, counted by a listener registered on first use)."""
+    if not _COMPILE_SECONDS[1:]:
+        jax.monitoring.register_event_duration_secs_listener(_count_compile)
+        _COMPILE_SECONDS.append(True)
+    compiling, start = _COMPILE_SECONDS[0], time.perf_counter()
+    out = jax.block_until_ready(program(*args))
+    return out, time.perf_counter() - start - (_COMPILE_SECONDS[0] - compiling)
 
 
 def _tracing(args) -> bool:
