@@ -26,10 +26,15 @@ COMPLEX_STEP = 1e-20
 PROBED_STEP = float(np.finfo(np.float64).tiny)
 
 
-def run_oracle(run, inner, tangents, cotangents, levels, plan):
+def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = False):
     """(pairs, estimates, source) of every level in ``levels``: the oracle runs on the float64
     copy of fn (where fn pins a narrower dtype inside, at that dtype's resolution), or in the
-    inputs' own dtypes where the copy fails, with a note saying so."""
+    inputs' own dtypes where the copy fails, with a note saying so.
+
+    ``quick``: the first ladder of steps alone, without noise probes, deeper ladders,
+    confirmation or complex step; None where it leaves some estimate unresolved or resolved
+    worse than 1e-6 (``_ladders.poorly_resolved``), which the full flow would improve.
+    """
     pairs = {level.key: oracle_pairs(run, level, tangents[level.key]) for level in levels}
     inner = {level.key: inner[level.key] for level in levels}
     plan = {level.key: plan[level.key] for level in levels}
@@ -73,8 +78,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                     for depth, (mode, d) in enumerate(zip(level.chain, inner64[level.key]))]
                     for level in levels}
             stats = _ladder_runs(run, levels, plan, pairs, fixed64, inner64, point,
-                                      directions, eps, cs, ad_args64,
-                                      base=base64)
+                                 directions, eps, cs, ad_args64, base=base64, quick=quick)
         except (jax.errors.UnexpectedTracerError, FunctionRaised):
             raise  # check() traces fn itself instead of its jaxpr; fn's own error stands
         except Exception as error:  # noqa: BLE001 - fall back to the caller's dtypes
@@ -88,6 +92,8 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                             or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
                             for t, d in zip(v, run.diff)] for k, v in directions.items()}
             own_args = ({k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
+            if quick:
+                return None  # the float64 copy failed: the full flow says so
             try:
                 stats = _ladder_runs(run, levels, plan, pairs, run.fixed, inner, own, own_dirs,
                                      eps, False, own_args, inside_x64=False)
@@ -98,6 +104,8 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan):
                     "the oracle could not evaluate fn next to the point, on its float64 copy "
                     f"({raised_line(error)}) nor in its own dtypes: "
                     f"{raised_line(own_error)}") from own_error
+    if stats is None:
+        return None
     return pairs, stats, source
 
 
@@ -297,9 +305,10 @@ def _on_device(tree):
 
 
 def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps, cs,
-                 ad_args, inside_x64=True, base=None):
+                 ad_args, inside_x64=True, base=None, quick=False):
     """The oracle's estimates for every pair: ladders with fn's measured noise as their
-    rounding floor where it matters, and the complex step where they resolve f poorly."""
+    rounding floor where it matters, and the complex step where they resolve f poorly;
+    ``quick``: the first ladder alone, or None where it resolves f poorly."""
     plan_key = tuple(sorted(plan.items()))
     # Which pairs are sign flips depends on how the directions split by scale: part of the
     # program's identity, since it decides at trace time which pairs to evaluate.
@@ -317,6 +326,16 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         lambda: _oracle_programs.stencil_bound_program(base or run.base, levels))
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
+    if quick:
+        try:
+            first, _ = runs.evaluate(0)
+        except OffsetRaised:
+            return None
+        if _ladders.unresolved(first) or any(
+                _ladders.poorly_resolved(first[(level.key, "fd")]) for level in levels
+                if (level.key, "fd") in first):
+            return None
+        return first
     merged, used = _estimates(run, runs, eps)
     # An element far below 1 beside a pole (cbrt or log at 1e-30) is stepped over by every
     # ladder above: its estimates stay unresolved, and the whole flow runs again with steps
