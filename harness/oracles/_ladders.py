@@ -27,11 +27,23 @@ def split_by_scale(x: list, t: list) -> list[list]:
     >>> [p[0].tolist() for p in split_by_scale([np.array([3.0, 1e-30, 0.0])], [np.ones(3)])]
     [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     """
+    return split_by_classes(scale_classes(x), t)
+
+
+def scale_classes(x: list) -> list[np.ndarray] | None:
+    """The scale class of every element of ``x`` (``split_by_scale``), or None where they all
+    share one: the common case, found without a logarithm of every element."""
     if all(np.max(np.abs(v), initial=0.0) < 10.0 ** SCALE_DECADES
            and np.min(np.where(np.asarray(v) != 0, np.abs(v), 1.0), initial=1.0) >= TINY
            for v in x):
-        return [t]  # one class: the common case, without a logarithm of every element
-    classes = [_scale_class(np.abs(np.asarray(v))) for v in x]
+        return None
+    return [_scale_class(np.abs(np.asarray(v))) for v in x]
+
+
+def split_by_classes(classes: list[np.ndarray] | None, t: list) -> list[list]:
+    """``t`` split into one part per scale class among its nonzero elements."""
+    if classes is None:
+        return [t]
     present = sorted({float(c) for cls, d in zip(classes, t) for c in
                       np.unique(cls[np.asarray(d) != 0])})
     if len(present) <= 1:
@@ -40,9 +52,12 @@ def split_by_scale(x: list, t: list) -> list[list]:
 
 
 def _scale_class(size: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        tiny = (size > 0) & (size < TINY)
-        return np.floor(np.log10(np.where(tiny, size, np.maximum(size, 1.0))) / SCALE_DECADES)
+    """Each element's class, 0 for sizes in [TINY, 10^4) and for 0; a logarithm is taken of
+    the others alone (a few among millions of parameters)."""
+    classes = np.zeros(size.shape)
+    outside = ((size > 0) & (size < TINY)) | (size >= 10.0 ** SCALE_DECADES)
+    classes[outside] = np.floor(np.log10(size[outside]) / SCALE_DECADES)
+    return classes
 
 
 UNRESOLVED_RELATIVE = 1e-3

@@ -129,8 +129,29 @@ def oracle_pairs(run, level, tangent):
                     basis = [np.zeros_like(v) for v in x64]
                     basis[j].reshape(-1)[k] = unit
                     directions.append((("basis", j, k, unit), basis))
-    return [(role, x64, part) for role, t in directions
-            for part in _ladders.split_by_scale(x64, t)]
+    classes = _ladders.scale_classes(x64)
+    split = [(role, _ladders.split_by_classes(classes, t)) for role, t in directions]
+    # The oracle's program is traced for the number of pairs and where the sign flips sit
+    # among them: every direction but the unit vectors (one part each) gets the same number
+    # of parts, a power of two, the missing ones copies of its first part (role "pad", not
+    # used), so that a new point of the same shapes split otherwise runs the same program.
+    widest = max(len(parts) for role, parts in split if not _is_basis(role))
+    parts_each = 1 << (widest - 1).bit_length()
+    return [(role if i < len(parts) else ("pad", role), x64, parts[min(i, len(parts) - 1)])
+            for role, parts in split
+            for i in range(len(parts) if _is_basis(role) else parts_each)]
+
+
+def _is_basis(role) -> bool:
+    return isinstance(role, tuple) and role[0] == "basis"
+
+
+def is_sign_flip(role) -> bool:
+    """Whether a pair's role is a sign-flipped tangent (or its padding): pairs that only
+    estimate magnitudes, skipped where the running-error pass gives them."""
+    if isinstance(role, tuple) and role[0] == "pad":
+        role = role[1]
+    return isinstance(role, tuple) and role[0] == "signs"
 
 
 class OffsetRaised(Exception):
@@ -312,8 +333,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     plan_key = tuple(sorted(plan.items()))
     # Which pairs are sign flips depends on how the directions split by scale: part of the
     # program's identity, since it decides at trace time which pairs to evaluate.
-    optional = {k: tuple(i for i, p in enumerate(v)
-                         if isinstance(p[0], tuple) and p[0][0] == "signs")
+    optional = {k: tuple(i for i, p in enumerate(v) if is_sign_flip(p[0]))
                 for k, v in pairs.items()}
     program = _compiled.PROGRAMS.get(
         None if run.key is None else
