@@ -41,14 +41,40 @@ def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
 
 
 def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
-    """The first step of ``ladder(x, t)``."""
-    smallest = np.inf
+    """The first step of ``ladder(x, t)``: at least ``MOVE_SPACINGS`` float spacings of every
+    element that moves, where the capped step is shorter (x = 1e17, whose float64 spacing is
+    16, is not moved by a step of 1 at all).
+
+    >>> float(first_step([np.array([1e17, 1.0])], [np.array([1.0, 0.0])]))
+    65536.0
+    """
+    smallest, floor = np.inf, 0.0
     for xv, tv in zip(x, t):
         if np.size(tv):
+            size, tv = np.abs(np.asarray(xv)), np.abs(np.asarray(tv))
             with np.errstate(divide="ignore"):  # an element that does not move: inf
-                ratio = np.minimum(np.abs(np.asarray(xv)) + 1.0, STEP_CAP) / np.abs(tv)
+                ratio = np.minimum(size + 1.0, STEP_CAP) / tv
             smallest = min(smallest, float(np.min(ratio)))
-    return STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0)
+            floor = max(floor, _spacing_floor(size, tv))
+    return max(STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0), floor)
+
+
+# The first step moves every element by at least this many float spacings: the ladder's
+# halvings then keep the realized moves of its first levels within 1% of what was asked.
+MOVE_SPACINGS = 4096
+
+
+def _spacing_floor(size: np.ndarray, tv: np.ndarray) -> float:
+    """``MOVE_SPACINGS`` float spacings of the largest moving element over its ``|t|``; 0
+    where no element is large enough for that to exceed the smallest capped step (the common
+    case, decided from the largest element alone)."""
+    if not size.size or np.spacing(np.max(size)) * MOVE_SPACINGS <= STEP_SCALE * 1e-3:
+        return 0.0
+    moving = tv != 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floors = np.where(moving, np.spacing(size) * MOVE_SPACINGS / np.where(moving, tv, 1.0),
+                          0.0)
+    return float(np.max(floors, initial=0.0))
 
 
 def own_scale_first_step(x: Sequence[Any], t: Sequence[Any]) -> float:

@@ -15,6 +15,7 @@ import numpy as np
 
 from harness._errors import FunctionRaised
 from harness.computations import _compiled, _levels, _oracle_programs
+from harness.error_model import _running_error
 from harness.error_model._budget import lowest_precision
 from harness.inputs import _directions
 from harness.inputs._arguments import float64_twin
@@ -61,7 +62,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
             out64 = jax.eval_shape(base64, point, fixed64)
             narrow_out = [o.dtype for o in out64
                           if np.dtype(o.dtype) != np.dtype(float64_twin(o.dtype))]
-            narrow = narrow_out + [d for d in run.inside
+            narrow = narrow_out + [d for d in _inside_float64_copy(run, base64, point, fixed64)
                                    if np.dtype(d) != np.dtype(float64_twin(d))]
             if narrow:
                 eps = float(jnp.finfo(lowest_precision(narrow)).eps)
@@ -323,6 +324,24 @@ def _on_device(tree):
     """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed)."""
     return jax.tree_util.tree_map(
         lambda a: jax.device_put(a) if isinstance(a, np.ndarray) else a, tree)
+
+
+def _inside_float64_copy(run, base64, point, fixed64) -> list:
+    """The narrower float dtypes fn's float64 copy computes in: on float32 inputs the caller's
+    jaxpr shows none where fn casts to float32 itself (jax.nn.dot_product_attention's softmax),
+    and the copy's finite differences then resolve only float32's steps, not float64's."""
+    if not run.low_precision or run.eager:
+        return list(run.inside)
+
+    def found() -> list:
+        try:
+            closed = jax.make_jaxpr(base64)(point, fixed64)
+        except Exception:  # noqa: BLE001 - the ladders' own run reports fn's errors
+            return list(run.inside)
+        return _running_error.narrower_dtypes(
+            closed.jaxpr, [float64_twin(x.dtype) for x in run.diff])
+
+    return _compiled.PROGRAMS.get(None if run.key is None else ("inside64",) + run.key, found)
 
 
 def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps, cs,

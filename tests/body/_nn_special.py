@@ -26,6 +26,7 @@ from ._jax_bugs import (
     EXP1_SECOND_DERIVATIVE,
     EXPN_ORDER_ZERO,
     LOG1MEXP_SECOND_DERIVATIVE,
+    LOG_NDTR_FLOAT32_FAR_LEFT,
     SPENCE_AT_ONE,
     TRIGAMMA_NEGATIVE,
 )
@@ -62,10 +63,12 @@ def _nn():
 
 
 def _special():
-    real_line = ["erf", "erfc", "expit", "ndtr", "log_ndtr", "dawsn", "i0e", "i1e", "erfcx",
+    real_line = ["erf", "erfc", "expit", "ndtr", "dawsn", "i0e", "i1e", "erfcx",
                  "log_softmax", "softmax", "logsumexp"]
     entries = [entry(f"special.{name}", getattr(jsp, name), line(cap=1e6), order=2)
                for name in real_line]
+    entries.append(entry("special.log_ndtr", jsp.log_ndtr, line(cap=1e6), order=2,
+                         xfail={"*": LOG_NDTR_FLOAT32_FAR_LEFT}))
     entries += [entry(f"special.{name}", getattr(jsp, name), line(cap=1e6), order=2,
                       xfail={"*": BESSEL_I_AT_ZERO}) for name in ("i0", "i1")]
     entries += [
