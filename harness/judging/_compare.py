@@ -8,6 +8,7 @@ or not, ``<vjp(c), t> = <c, jvp(t)>``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -159,14 +160,14 @@ class Rounding:
     oracle_floor: float = ORACLE_RELATIVE_FLOOR
     measured_source: str = "|AD - AD in float64 copy| {:.2e} (measured rounding of this derivative)"
 
-    @property
+    @functools.cached_property
     def largest_scale(self) -> float:
         """The largest finite |J||t|: an element whose scale is not finite (the oracle found
         no derivative there) sets no floor for the others."""
         scale = np.abs(np.asarray(self.scale, dtype=np.float64))
         return float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0))
 
-    @property
+    @functools.cached_property
     def amount(self) -> np.ndarray:
         return ((self.relative + self.inherited) * self.scale + self.relative * self.floor
                 + self.oracle_floor * self.largest_scale
@@ -380,6 +381,9 @@ def _overflow(got, value, error, largest: float) -> tuple[np.ndarray, np.ndarray
     (``rounded_to_inf``), the correctly rounded result: real and imaginary parts alike."""
     with np.errstate(invalid="ignore", over="ignore"):
         got, value = np.asarray(got), np.asarray(value)
+        if not np.any(np.abs(value) > 0.5 * largest):  # the common case, in one pass
+            nowhere = np.zeros(np.shape(got), bool)
+            return nowhere, nowhere
         # Without a finite error (the budget of an AD result that overflowed is inf), the
         # value must be beyond twice the largest number.
         error = np.where(np.isfinite(error), error, 0.5 * np.abs(value))

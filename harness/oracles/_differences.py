@@ -48,15 +48,7 @@ def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
     >>> float(first_step([np.array([1e17, 1.0])], [np.array([1.0, 0.0])]))
     65536.0
     """
-    smallest, floor = np.inf, 0.0
-    for xv, tv in zip(x, t):
-        if np.size(tv):
-            size, tv = np.abs(np.asarray(xv)), np.abs(np.asarray(tv))
-            with np.errstate(divide="ignore"):  # an element that does not move: inf
-                ratio = np.minimum(size + 1.0, STEP_CAP) / tv
-            smallest = min(smallest, float(np.min(ratio)))
-            floor = max(floor, _spacing_floor(size, tv))
-    return max(STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0), floor)
+    return StepScales(x).first(t)
 
 
 # The first step moves every element by at least this many float spacings: the ladder's
@@ -64,12 +56,37 @@ def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
 MOVE_SPACINGS = 4096
 
 
+class StepScales:
+    """What ``first_step`` needs of a point, prepared once for every direction along it (a
+    check's directions share their point: at 8M parameters each pass over it counts)."""
+
+    def __init__(self, x: Sequence[Any]):
+        self._x = [np.asarray(v) for v in x]
+        self._capped: list = [None] * len(self._x)
+        self._largest: list = [None] * len(self._x)
+
+    def _leaf(self, i: int) -> tuple[np.ndarray, float]:
+        if self._capped[i] is None:
+            size = np.abs(self._x[i])
+            self._largest[i] = float(np.max(size, initial=0.0))
+            self._capped[i] = np.minimum(size + 1.0, STEP_CAP)
+        return self._capped[i], self._largest[i]
+
+    def first(self, t: Sequence[Any]) -> float:
+        smallest, floor = np.inf, 0.0
+        for i, tv in enumerate(t):
+            if np.size(tv):
+                capped, largest = self._leaf(i)
+                tv = np.abs(np.asarray(tv))
+                with np.errstate(divide="ignore"):  # an element that does not move: inf
+                    smallest = min(smallest, float(np.min(capped / tv)))
+                if np.spacing(largest) * MOVE_SPACINGS > STEP_SCALE * 1e-3:
+                    floor = max(floor, _spacing_floor(np.abs(self._x[i]), tv))
+        return max(STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0), floor)
+
+
 def _spacing_floor(size: np.ndarray, tv: np.ndarray) -> float:
-    """``MOVE_SPACINGS`` float spacings of the largest moving element over its ``|t|``; 0
-    where no element is large enough for that to exceed the smallest capped step (the common
-    case, decided from the largest element alone)."""
-    if not size.size or np.spacing(np.max(size)) * MOVE_SPACINGS <= STEP_SCALE * 1e-3:
-        return 0.0
+    """``MOVE_SPACINGS`` float spacings of the largest moving element over its ``|t|``."""
     moving = tv != 0
     with np.errstate(divide="ignore", invalid="ignore"):
         floors = np.where(moving, np.spacing(size) * MOVE_SPACINGS / np.where(moving, tv, 1.0),

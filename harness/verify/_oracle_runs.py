@@ -190,7 +190,9 @@ class _LadderRuns:
         self.ran, self.notes = False, []
         self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
                       for k, v in pairs.items()}
-        self.first_steps = {k: [_differences.first_step(p[1], p[2]) for p in v]
+        scales: dict = {}  # the pairs share their point: one StepScales for all
+        scale_of = lambda x: scales.setdefault(id(x), (x, _differences.StepScales(x)))[1]
+        self.first_steps = {k: [scale_of(p[1]).first(p[2]) for p in v]
                             for k, v in pairs.items()}
 
     def on_own_scale(self) -> _LadderRuns | None:
