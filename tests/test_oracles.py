@@ -490,38 +490,3 @@ def test_the_complex_step_is_no_derivative_at_the_edge_of_fn_s_domain():
     assert report.verdict == "inconclusive", report
     jvp = next(c for c in report.checks if c.property == "jvp_matches_oracle")
     assert "not finite" in jvp.note
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_elements_beyond_1e16_are_moved_by_the_first_step(dtype):
-    # The float64 spacing at 6e16 is 8: a step capped at 1 never moved that element, and a
-    # linear function beside 3.2 was inconclusive ("the oracle is not finite here").
-    x = np.array([-6.36e16, -3.2, -1.28e10], dtype=dtype)
-    assert harness.check(jnp.degrees, (x,), order=2).ok
-    wrong = jax.custom_jvp(jnp.degrees)
-    wrong.defjvp(lambda p, t: (jnp.degrees(p[0]), 1.01 * jnp.degrees(t[0])))
-    assert harness.check(wrong, (x,)).verdict == "failed"
-
-
-def test_an_element_far_below_the_steps_beside_a_kink_at_zero_passes_on_its_side():
-    # i0e has a kink at 0; at x = 4.1e-28 fn is 1 to rounding on the element's own scale,
-    # and the steps on the scale of 1 cross 0: AD matches the one-sided derivative there.
-    x = np.array([4.1e-28, 0.097], dtype=np.float32)
-    assert harness.check(jax.scipy.special.i0e, (x,), order=2).ok
-
-
-def _attention_with_a_float32_softmax(q, k):
-    # The softmax in float32 whatever q's dtype, as jax.nn.dot_product_attention does.
-    logits = (q @ k.T).astype(jnp.float32)
-    return (jax.nn.softmax(logits, axis=-1).astype(q.dtype) @ k) * q.sum()
-
-
-def test_a_float64_copy_that_computes_in_float32_inside_resolves_only_float32_steps():
-    # With elements far below 1 the ladders on their own scale see float32's staircase: its
-    # quotients settled on -0.28 +- 9e-7 where the derivative is 0.17. The copy's jaxpr shows
-    # the float32 values, and its differences are judged at float32's rounding.
-    q = np.array([[4.1e-28, 0.097, -3.0], [2.6e-6, 1.5, 6.8e-8]], np.float32)
-    k = np.array([[0.5, -2.9e-24, 1.0], [-1.5, 7.5e-17, 2.0]], np.float32)
-    report = harness.check(_attention_with_a_float32_softmax, (q, k))
-    assert report.ok, report
-    assert any("computes in float32" in c.oracle for c in report.checks if c.oracle)

@@ -102,7 +102,13 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         step_err = 16 * EPS64 * np.abs(step)
         with np.errstate(invalid="ignore"):
             gap = np.abs(step - value)
+            # Differences confirm the step only where they converged: log at 2.2e-308, where
+            # the imaginary step (1e-290, the smallest kept) passes far beyond the branch
+            # point, gave pi/2 / 1e-290 = 1.6e290, which "agreed" with unconverged
+            # differences of 0 +- 1.2e296 where the derivative is 4.5e307.
             agree = gap <= 2 * (error + step_err)
+            if fd.get("unconverged") is not None:
+                agree &= ~fd["unconverged"][pair]
             # The step's truncation error is not known; where it agrees with the differences,
             # the part of their gap the differences cannot resolve is charged to it.
             step_err = np.fmax(step_err, np.where(np.isfinite(value), np.fmin(gap, error), 0.0))

@@ -279,6 +279,10 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     # point: near a zero of h (x = 0 for an odd h) the terms that h adds up are not small.
     mag = np.maximum(np.max(np.abs(plus), axis=0), np.max(np.abs(minus), axis=0))
     mag = np.maximum(mag, np.abs(center))[None]
+    # Below the smallest normal number a value is off by up to half the subnormal spacing,
+    # however small it is: prod at (-2.3e-161, 0.097, 4.1e-28, -2.3e-161) underflows to 0 at
+    # every step, and differences of 0 +- 0 failed a derivative of 7.6e-190.
+    mag = np.maximum(mag, underflow_unit(eps) / eps)
     if noise is not None:  # h's measured noise per step, as a magnitude: eps-fraction of it
         mag = np.maximum(mag, np.asarray(noise) / eps)
     # A step that moves some element by more than 1% off what was asked is useless.
@@ -368,6 +372,19 @@ def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bo
     at = ((lambda s: line(s, x, t)) if evaluate is None
           else (lambda s: evaluate(line, [s, x, t])))
     return map_over(at, offsets, eager=eager, item_bytes=nbytes(x))
+
+
+def underflow_unit(eps: float) -> float:
+    """The smallest subnormal number of the float dtype whose epsilon is ``eps`` (0 if none).
+
+    >>> underflow_unit(float(np.finfo(np.float32).eps))
+    1.401298464324817e-45
+    """
+    for dtype in (np.float64, np.float32, np.float16, jnp.bfloat16):
+        info = jnp.finfo(dtype)
+        if float(info.eps) == eps:
+            return float(info.smallest_subnormal)
+    return 0.0
 
 
 def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,

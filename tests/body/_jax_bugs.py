@@ -119,3 +119,24 @@ LOG_NDTR_FLOAT32_FAR_LEFT = KnownBug(
     "exp(log phi(x) - log_ndtr(x)), a difference of two numbers near -x^2 / 2 whose float32 "
     "spacing at -5e7 is 4 (the float64 rule below x = -20 is listed in the catalog)",
     lambda: abs(float(jax.grad(jsp.log_ndtr)(np.float32(-1e4))) - 1e4) > 10.0)
+
+
+BOXCOX_LAMBDA_NEAR_ZERO = KnownBug(
+    "why: the derivative of jax.scipy.special.boxcox(x, lmbda) and boxcox1p in lmbda is 0 at "
+    "lmbda = 0 and at 1e-10 (float32; 1e-20 in float64), and -inf at 1e-30, where it is "
+    "log(x)^2 / 2 + O(lmbda) (1.2951 at boxcox(5, .), boxcox1p(4, .)); the lmbda == 0 "
+    "branch is log(x), whose derivative in lmbda is 0, and expm1(lmbda L) / lmbda "
+    "differentiates to L exp(lmbda L) / lmbda - expm1(lmbda L) / lmbda^2, which cancels "
+    "(added in JAX pull request #37564; no issue found)",
+    lambda: abs(float(jax.grad(jsp.boxcox1p, 1)(np.float32(4.0), np.float32(0.0)))
+                - 1.2951452) > 1e-3)
+
+
+HYPERGEOMETRIC_A_NEAR_ZERO = KnownBug(
+    "why: the derivative of jax.scipy.special.hyp1f1(a, b, x) and hyp2f1(a, b, c, x) in a is "
+    "0 at a = 0 (where the function is special-cased to 1) and off near it: "
+    "d/da 1F1(a; 2; 0.5) is 0 at a = 0 and 0.25 at a = 1e-6 where it is 0.272709 (mpmath), "
+    "d/da 2F1(a, 2; 3; 0.5) 0 and 0.3958 where it is 0.420559; right at a = 0.1 (JAX issue "
+    "#21503 is about the same truncated series, not this derivative)",
+    lambda: abs(float(jax.grad(jsp.hyp1f1)(np.float32(0.0), np.float32(2.0), np.float32(0.5)))
+                - 0.2727089) > 1e-3)

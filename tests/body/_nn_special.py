@@ -23,8 +23,10 @@ from ._domains import (
 from ._jax_bugs import (
     BESSEL_I_AT_ZERO,
     BETALN_HESSIAN,
+    BOXCOX_LAMBDA_NEAR_ZERO,
     EXP1_SECOND_DERIVATIVE,
     EXPN_ORDER_ZERO,
+    HYPERGEOMETRIC_A_NEAR_ZERO,
     LOG1MEXP_SECOND_DERIVATIVE,
     LOG_NDTR_FLOAT32_FAR_LEFT,
     SPENCE_AT_ONE,
@@ -106,20 +108,28 @@ def _special():
               xfail={"*": BETALN_HESSIAN}),
         entry("special.betaln", jsp.betaln, pos(1e-3, 1e6), pos(1e-3, 1e6), order=2,
               xfail={"*": BETALN_HESSIAN}),
-        entry("special.betainc", jsp.betainc, pos(0.1, 50.0), pos(0.1, 50.0),
-              box(END, 1 - END)),
+    ]
+    # JAX differentiates betainc in x alone: its a and b raise "Betainc gradient with respect
+    # to a and b not supported", so they are fixed here, at small, moderate and large values.
+    entries += [entry(f"special.betainc[a={a}, b={b}]", functools.partial(jsp.betainc, a, b),
+                      box(END, 1 - END), order=2)
+                for a, b in ((0.5, 3.0), (2.0, 0.3), (7.5, 20.0))]
+    entries += [
         entry("special.gammainc", jsp.gammainc, pos(0.1, 100.0), pos(1e-3, 200.0)),
         entry("special.gammaincc", jsp.gammaincc, pos(0.1, 100.0), pos(1e-3, 200.0)),
-        entry("special.boxcox", jsp.boxcox, pos(), box(-3.0, 3.0)),
-        entry("special.boxcox1p", jsp.boxcox1p, pos(-1 + END), box(-3.0, 3.0)),
+        entry("special.boxcox", jsp.boxcox, pos(), box(-3.0, 3.0),
+              xfail={"*": BOXCOX_LAMBDA_NEAR_ZERO}),
+        entry("special.boxcox1p", jsp.boxcox1p, pos(-1 + END), box(-3.0, 3.0),
+              xfail={"*": BOXCOX_LAMBDA_NEAR_ZERO}),
         entry("special.comb", jsp.comb, pos(5.0, 100.0), box(0.5, 4.5)),
         entry("special.poch", jsp.poch, pos(1e-3, 50.0), box(-0.9, 5.0)),
         entry("special.multigammaln", jsp.multigammaln, pos(1.5, 1e3), static((1, 2, 3))),
         entry("special.zeta", jsp.zeta, box(1 + END, 30.0), pos(1e-3, 1e3)),
         entry("special.owens_t", jsp.owens_t, line(cap=1e3), line(cap=1e3)),
-        entry("special.hyp1f1", jsp.hyp1f1, box(-5.0, 5.0), pos(0.1, 10.0), box(-10.0, 10.0)),
+        entry("special.hyp1f1", jsp.hyp1f1, box(-5.0, 5.0), pos(0.1, 10.0), box(-10.0, 10.0),
+              xfail={"*": HYPERGEOMETRIC_A_NEAR_ZERO}),
         entry("special.hyp2f1", jsp.hyp2f1, box(-3.0, 3.0), box(-3.0, 3.0), pos(0.1, 5.0),
-              box(-0.9, 0.9)),
+              box(-0.9, 0.9), xfail={"*": HYPERGEOMETRIC_A_NEAR_ZERO}),
         entry("special.bessel_jn", lambda x: jsp.bessel_jn(x, v=3), pos(1e-3, 100.0)),
         entry("special.sph_harm_y",
               lambda theta, phi: jsp.sph_harm_y(jnp.array([2]), jnp.array([1]), theta, phi,

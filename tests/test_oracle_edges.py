@@ -1,0 +1,76 @@
+"""The oracle at the edges of floating point: elements far beyond 1 or far below it, values
+below the smallest normal number, a float64 copy that computes in float32 inside, a complex
+step beyond a branch point."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import harness
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_elements_beyond_1e16_are_moved_by_the_first_step(dtype):
+    # The float64 spacing at 6e16 is 8: a step capped at 1 never moved that element, and a
+    # linear function beside 3.2 was inconclusive ("the oracle is not finite here").
+    x = np.array([-6.36e16, -3.2, -1.28e10], dtype=dtype)
+    assert harness.check(jnp.degrees, (x,), order=2).ok
+    wrong = jax.custom_jvp(jnp.degrees)
+    wrong.defjvp(lambda p, t: (jnp.degrees(p[0]), 1.01 * jnp.degrees(t[0])))
+    assert harness.check(wrong, (x,)).verdict == "failed"
+
+
+def test_an_element_far_below_the_steps_beside_a_kink_at_zero_passes_on_its_side():
+    # i0e has a kink at 0; at x = 4.1e-28 fn is 1 to rounding on the element's own scale,
+    # and the steps on the scale of 1 cross 0: AD matches the one-sided derivative there.
+    x = np.array([4.1e-28, 0.097], dtype=np.float32)
+    assert harness.check(jax.scipy.special.i0e, (x,), order=2).ok
+
+
+def _attention_with_a_float32_softmax(q, k):
+    # The softmax in float32 whatever q's dtype, as jax.nn.dot_product_attention does.
+    logits = (q @ k.T).astype(jnp.float32)
+    return (jax.nn.softmax(logits, axis=-1).astype(q.dtype) @ k) * q.sum()
+
+
+def test_a_float64_copy_that_computes_in_float32_inside_resolves_only_float32_steps():
+    # With elements far below 1 the ladders on their own scale see float32's staircase: its
+    # quotients settled on -0.28 +- 9e-7 where the derivative is 0.17. The copy's jaxpr shows
+    # the float32 values, and its differences are judged at float32's rounding.
+    q = np.array([[4.1e-28, 0.097, -3.0], [2.6e-6, 1.5, 6.8e-8]], np.float32)
+    k = np.array([[0.5, -2.9e-24, 1.0], [-1.5, 7.5e-17, 2.0]], np.float32)
+    report = harness.check(_attention_with_a_float32_softmax, (q, k))
+    assert report.ok, report
+    assert any("computes in float32" in c.oracle for c in report.checks if c.oracle)
+
+
+def test_a_complex_step_beyond_a_branch_point_is_not_confirmed_by_unconverged_differences():
+    # log at the smallest normal float64: the imaginary step (1e-290, never subnormal) passes
+    # far beyond the branch point at 0 and gave pi/2 / 1e-290, which unconverged differences
+    # of 0 +- 1e296 "confirmed" against AD's right 1/x = 4.5e307: a false failure.
+    with jax.enable_x64(True):
+        report = harness.check(jnp.log, (np.array([2.2250738585072014e-308, 1.0, 1.0]),))
+    assert report.verdict != "failed", report
+
+
+@jax.custom_jvp
+def _prod_with_a_doubled_rule(x):
+    return jnp.prod(x)
+
+
+@_prod_with_a_doubled_rule.defjvp
+def _prod_with_a_doubled_rule_jvp(primals, tangents):
+    value, slope = jax.jvp(jnp.prod, primals, tangents)
+    return value, 2.0 * slope
+
+
+def test_values_below_the_smallest_normal_number_round_to_the_subnormal_spacing():
+    # The product underflows to 0 at every step: differences of exactly 0 +- 0 failed AD's
+    # right -7.6e-190, where each value is off by up to half of 5e-324.
+    x = np.array([-2.27170385e-161, 0.0972494491, 4.1066895e-28, -2.27170385e-161])
+    with jax.enable_x64(True):
+        assert harness.check(jnp.prod, (x,), order=2).ok
+        assert harness.check(_prod_with_a_doubled_rule, (x,)).verdict == "failed"
