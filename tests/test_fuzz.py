@@ -30,7 +30,8 @@ def test_a_short_run_of_correct_programs_finds_nothing(tmp_path, capsys):
     assert cli.main(["fuzz", "--minutes", str(20 / 60), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "round 1    check" in printed, printed
-    assert " 0 failures (0 new, 0 already in " in printed, printed
+    assert "\n0 failures found (0 new, 0 already in " in printed, printed
+    assert printed.rstrip().splitlines()[-1] == f"reproducers are in {out}", printed
     assert out.is_dir() and os.listdir(out) == []
 
 

@@ -243,11 +243,14 @@ def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             outcome = run_one(entry, dtype, args, progress)
             outcomes.append(outcome)
             progress.finish(_outcomes.table_line(outcome), verdict=outcome.verdict)
+            if outcome.error:
+                progress.say(f"  error: {entry.name} ({dtype}) could not be checked: "
+                             f"{outcome.error}")
     seconds = time.perf_counter() - start
     for outcome in outcomes:
-        if outcome.failures or outcome.error:
-            print(f"\n{outcome.name} ({outcome.dtype}): {outcome.verdict}\n"
-                  f"{outcome.failures or outcome.error}", flush=True)
+        if outcome.failures:
+            print(f"\n{outcome.name} ({outcome.dtype}): {outcome.verdict}\n{outcome.failures}",
+                  flush=True)
     if args.report:
         _write_report(args.report, outcomes, args, seconds, scope)
         print(f"\nwrote {args.report}", flush=True)
