@@ -212,9 +212,9 @@ def _scope(args: argparse.Namespace, selected: list[tuple[Entry, str]]) -> tuple
     if args.all:
         return "all", f"{len(selected)} checks: the whole catalog ({entries} entries), {each}"
     everything = sum(len(e.dtypes) for e in ENTRIES)
-    return "quick", (f"{len(selected)} checks: {entries} entries from each of the catalog's "
-                     f"{len(QUICK)} families, {each}; the whole catalog ({everything} checks, "
-                     f"{ALL_TIME}) is 'adharness verify --all'")
+    return "quick", (f"{len(selected)} checks: {entries} entries drawn from all "
+                     f"{len(QUICK)} families of the catalog, {each}; the whole catalog "
+                     f"({everything} checks, {ALL_TIME}) is 'adharness verify --all'")
 
 
 def verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
