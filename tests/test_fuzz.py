@@ -120,3 +120,15 @@ def test_out_must_not_be_a_file(tmp_path):
     file.write_text("")
     with pytest.raises(InvalidArgument, match="is a file"):
         fuzz(seconds=1, out=file, progress=None)
+
+
+def test_ctrl_c_between_rounds_ends_the_run_with_what_it_did(tmp_path):
+    def interrupt_after_the_first_round(line: str) -> None:
+        if line.startswith("round 1 "):
+            raise KeyboardInterrupt
+
+    summary = fuzz(seconds=600, out=tmp_path, rules=["jvp_matches_oracle"],
+                   progress=interrupt_after_the_first_round)
+    assert summary.interrupted and summary.rounds == 1 and summary.programs >= 1
+    assert summary.rules == ("jvp_matches_oracle",) and summary.failures == ()
+    assert summary.seconds < 600
