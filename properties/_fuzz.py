@@ -76,12 +76,15 @@ class Failure:
 
 @dataclasses.dataclass(frozen=True)
 class FuzzSummary:
-    """What a ``fuzz`` run did: rounds begun, programs checked, distinct failures, seconds."""
+    """What a ``fuzz`` run did: rounds begun, programs checked, distinct failures, seconds, the
+    rules run, and whether it was interrupted (Ctrl-C) rather than out of time."""
 
     rounds: int
     programs: int
     failures: tuple[Failure, ...]
     seconds: float
+    rules: tuple[str, ...] = ()
+    interrupted: bool = False
 
     @property
     def written(self) -> tuple[str, ...]:
@@ -130,6 +133,9 @@ def fuzz(
 ) -> FuzzSummary:
     """Run the rules on generated programs for ``seconds``; write a reproducer per new failure.
 
+    A ``KeyboardInterrupt`` (Ctrl-C) ends the run as the time limit does: the failure being
+    shrunk is written as it stands, and the summary says the run was interrupted.
+
     Args:
         seconds: how long to search; a failure found near the end is still shrunk (for up to
             ``SHRINK_SECONDS``), so the run can last one program and that much longer.
@@ -166,30 +172,38 @@ def fuzz(
     found: dict[str, Failure] = {}
     done = dict.fromkeys((t.name for t in targets), 0)
     rounds = checked = 0
-    while time.monotonic() < deadline and any(n < max_examples for n in done.values()):
-        rounds += 1
-        for target in targets:
-            count = min(target.per_round, max_examples - done[target.name])
-            if time.monotonic() >= deadline:
-                break
-            if count <= 0:
-                continue
-            run_seed = zlib.crc32(f"{seed}:{rounds}:{target.name}".encode())
-            ran, failure = target.run_round(count, run_seed, deadline)
-            done[target.name] += ran
-            checked += ran
-            if failure is not None:
-                result = _record(target.name, failure, folder, seen,
-                                 found=f"seed {seed}, round {rounds}")
-                if result.key not in found:
-                    found[result.key] = result
-                    if result.new:
-                        say(f"wrote {result.path}")
-                    else:
-                        say(f"found again: {result.path}")
-            say(f"round {rounds:<4} {target.name:<34} {done[target.name]:>6} programs  "
-                f"{len(found)} failures so far")
-    return FuzzSummary(rounds, checked, tuple(found.values()), time.monotonic() - start)
+    interrupted = False
+    try:
+        while (not interrupted and time.monotonic() < deadline
+               and any(n < max_examples for n in done.values())):
+            rounds += 1
+            for target in targets:
+                count = min(target.per_round, max_examples - done[target.name])
+                if time.monotonic() >= deadline:
+                    break
+                if count <= 0:
+                    continue
+                run_seed = zlib.crc32(f"{seed}:{rounds}:{target.name}".encode())
+                ran, failure, interrupted = target.run_round(count, run_seed, deadline)
+                done[target.name] += ran
+                checked += ran
+                if failure is not None:
+                    result = _record(target.name, failure, folder, seen,
+                                     found=f"seed {seed}, round {rounds}")
+                    if result.key not in found:
+                        found[result.key] = result
+                        if result.new:
+                            say(f"wrote {result.path}")
+                        else:
+                            say(f"found again: {result.path}")
+                if interrupted:
+                    break
+                say(f"round {rounds:<4} {target.name:<34} {done[target.name]:>6} programs  "
+                    f"{len(found)} failures so far")
+    except KeyboardInterrupt:  # between rounds, or while a reproducer was written
+        interrupted = True
+    return FuzzSummary(rounds, checked, tuple(found.values()), time.monotonic() - start,
+                       rules=tuple(t.name for t in targets), interrupted=interrupted)
 
 
 def _validate(seconds: float, max_examples: int, seed: int) -> None:
@@ -235,8 +249,14 @@ class _Target:
         options = OPTIONS.get(self.name, lambda p: {})(program)
         getattr(properties, self.name)(program.fn, args, seed=case.seed, **options)
 
-    def run_round(self, count: int, run_seed: int, deadline: float) -> tuple[int, _Found | None]:
-        """Run ``count`` programs (fewer if the deadline passes); the shrunk failure, if any."""
+    def run_round(self, count: int, run_seed: int,
+                  deadline: float) -> tuple[int, _Found | None, bool]:
+        """Run ``count`` programs (fewer if the deadline passes or Ctrl-C stops it).
+
+        Returns:
+            How many programs ran, the failure found (shrunk as far as it got), and whether a
+            ``KeyboardInterrupt`` ended the round.
+        """
         state = {"limit": deadline, "ran": 0, "found": None}
 
         @hypothesis.settings(database=None, deadline=None, max_examples=count,
@@ -263,17 +283,20 @@ class _Target:
                 state["found"] = _Found(case, message)  # the last one seen is the smallest
                 raise
 
+        interrupted = False
         with hypothesis.reporting.with_reporter(lambda text: None):
             try:
                 body()
             except _OutOfTime:
                 pass
+            except KeyboardInterrupt:  # Ctrl-C: keep what was found, let the caller stop
+                interrupted = True
             except hypothesis.errors.Unsatisfiable:  # every program undefined at its point
                 pass
             except Exception:
                 if state["found"] is None:
                     raise
-        return state["ran"], state["found"]
+        return state["ran"], state["found"], interrupted
 
 
 def _targets(rules: Sequence[str] | None, *, custom_rules, ops, known_bugs) -> list[_Target]:

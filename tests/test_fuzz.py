@@ -30,7 +30,8 @@ def test_a_short_run_of_correct_programs_finds_nothing(tmp_path, capsys):
     assert cli.main(["fuzz", "--minutes", str(20 / 60), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "round 1    check" in printed, printed
-    assert " 0 failures (0 new, 0 already in " in printed, printed
+    assert "\n0 failures found (0 new, 0 already in " in printed, printed
+    assert printed.rstrip().splitlines()[-1] == f"reproducers are in {out}", printed
     assert out.is_dir() and os.listdir(out) == []
 
 
@@ -119,3 +120,15 @@ def test_out_must_not_be_a_file(tmp_path):
     file.write_text("")
     with pytest.raises(InvalidArgument, match="is a file"):
         fuzz(seconds=1, out=file, progress=None)
+
+
+def test_ctrl_c_between_rounds_ends_the_run_with_what_it_did(tmp_path):
+    def interrupt_after_the_first_round(line: str) -> None:
+        if line.startswith("round 1 "):
+            raise KeyboardInterrupt
+
+    summary = fuzz(seconds=600, out=tmp_path, rules=["jvp_matches_oracle"],
+                   progress=interrupt_after_the_first_round)
+    assert summary.interrupted and summary.rounds == 1 and summary.programs >= 1
+    assert summary.rules == ("jvp_matches_oracle",) and summary.failures == ()
+    assert summary.seconds < 600

@@ -1,4 +1,5 @@
-"""The catalog: every family's entries, gathered in one tuple; what ``adharness verify`` checks."""
+"""The catalog: every family's entries, gathered in one tuple; what ``adharness verify --all``
+checks."""
 
 from __future__ import annotations
 

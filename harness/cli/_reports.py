@@ -49,13 +49,17 @@ def add_commands(commands) -> None:
         "report", help="tables and plots from benchmark JSON files",
         description="Write report.md, index.html, results.csv (and .parquet with pyarrow) and "
                     "PNG plots from one or more pytest-benchmark JSON files.")
-    report.add_argument("runs", nargs="*", metavar="RUN.json")
+    report.add_argument("runs", nargs="*", metavar="RUN.json",
+                        help="pytest-benchmark JSON files (from adharness bench or "
+                             "--benchmark-json), any number, from any devices")
     report.add_argument("--correctness", nargs="+", default=[], metavar="JUNIT.xml",
                         help="JUnit XML of `pytest suites --junitxml=FILE` runs: adds the "
                              "property x function x dtype x backend matrix")
     report.add_argument("--out", required=True, metavar="DIR", help="the report's folder")
     report.add_argument("--force", action="store_true", help="replace DIR if it exists")
-    report.add_argument("--title", default="adharness report")
+    report.add_argument("--title", default="adharness report", metavar="TEXT",
+                        help="the title of report.md and index.html (default 'adharness "
+                             "report')")
     report.set_defaults(subparser=report)
 
     compare = commands.add_parser(
@@ -63,11 +67,13 @@ def add_commands(commands) -> None:
         description="Match benchmarks by name; a benchmark is slower when its median grew by "
                     "more than --min-change and a Mann-Whitney U test on the rounds says the "
                     "growth is significant. Exit status 1 when any got slower.")
-    compare.add_argument("base", metavar="BASE.json")
-    compare.add_argument("new", metavar="NEW.json")
+    compare.add_argument("base", metavar="BASE.json",
+                         help="the baseline run (pytest-benchmark JSON)")
+    compare.add_argument("new", metavar="NEW.json",
+                         help="the run to judge against the baseline")
     compare.add_argument("--min-change", type=float, default=0.05, metavar="F",
                          help="smallest relative change that counts (default 0.05)")
-    compare.add_argument("--alpha", type=float, default=0.01,
+    compare.add_argument("--alpha", type=float, default=0.01, metavar="P",
                          help="significance level of the test (default 0.01)")
     compare.add_argument("--cross-device", action="store_true",
                          help="compare runs from different devices or backends anyway")
@@ -82,7 +88,9 @@ def add_commands(commands) -> None:
                          help="record these runs first")
     history.add_argument("--name", default="*", metavar="PATTERN",
                          help="benchmarks to show, a shell pattern (default all)")
-    history.add_argument("--device", default="*", metavar="PATTERN")
+    history.add_argument("--device", default="*", metavar="PATTERN",
+                         help="devices to show, a shell pattern on backend:device such as "
+                              "'cpu:*' or '*H100*' (default all)")
     history.set_defaults(subparser=history)
 
 
