@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import harness
+from harness.oracles import _differences
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -74,3 +75,14 @@ def test_values_below_the_smallest_normal_number_round_to_the_subnormal_spacing(
     with jax.enable_x64(True):
         assert harness.check(jnp.prod, (x,), order=2).ok
         assert harness.check(_prod_with_a_doubled_rule, (x,)).verdict == "failed"
+
+
+def test_steps_that_xla_flushes_to_zero_are_not_taken_as_moves():
+    # XLA's CPU backend flushes subnormal numbers to zero: at x = 2.2e-308 every step on the
+    # element's own scale is subnormal and leaves x where it was; differences of exactly 0
+    # failed entr's right derivative, -log(x) - 1 = 707.
+    x = np.array([2.2250738585072014e-308, 1.0, 1.0])
+    with jax.enable_x64(True):
+        report = harness.check(jax.scipy.special.entr, (x,))
+    assert report.verdict != "failed", report
+    assert not _differences.displacement_error([x[:1]], [np.ones(1)], np.array([1e-310])) < 1
