@@ -86,3 +86,15 @@ def test_steps_that_xla_flushes_to_zero_are_not_taken_as_moves():
         report = harness.check(jax.scipy.special.entr, (x,))
     assert report.verdict != "failed", report
     assert not _differences.displacement_error([x[:1]], [np.ones(1)], np.array([1e-310])) < 1
+
+
+def test_an_oscillation_shorter_than_the_steps_at_huge_x_is_left_to_the_complex_step():
+    # At 1e15 no step both moves x accurately and fits sin's period: the differences alias
+    # to a stable wrong value (1.2e-4 +- 6e-9 where sin'' is -1.41). The complex step of an
+    # analytic fn is exact there; without one the check cannot fail AD.
+    x = np.array([-2.6684129e-03, 9.9999999e14, 9.9999999e14], np.float32)
+    assert harness.check(jnp.sin, (x,), order=2, seed=7).ok
+    assert harness.check(lambda v: jnp.abs(jnp.sin(v)), (x,), seed=7).verdict != "failed"
+    wrong = jax.custom_jvp(jnp.sin)
+    wrong.defjvp(lambda p, t: (jnp.sin(p[0]), 1.01 * jnp.cos(p[0]) * t[0]))
+    assert harness.check(wrong, (x,), seed=7).verdict == "failed"

@@ -71,14 +71,24 @@ UNDERFLOW_GUARD = 1e-280
 
 
 def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
-             complex_step: float = 1e-20) -> Estimate:
+             complex_step: float = 1e-20, trusted_step: bool = False) -> Estimate:
     """Combine the central, one-sided and complex-step estimates of one (point, direction).
 
     A kink is where the one-sided derivatives differ by more than their errors and by more
-    than a millionth of the largest derivative in the leaf.
+    than a millionth of the largest derivative in the leaf. ``trusted_step``: the complex
+    step is exact here (fn evaluates every operation accurately at complex points, and the
+    imaginary step is far below every element it moves), so it stands in where differences
+    do not resolve the derivative (sin at 1e15, whose period no step fits).
     """
     value, error = fd["central"][pair], fd["central_err"][pair]
     largest = np.max(np.where(np.isfinite(value), np.abs(value), 0.0), initial=0.0)
+    # Steps raised to the spacing floor alias an oscillation shorter than themselves to a
+    # stable value that holds few digits; differences that hold six (of the leaf's largest
+    # derivative, where this one is 0) do not alias.
+    with np.errstate(invalid="ignore"):
+        floored = (np.zeros(np.shape(value), bool) if fd.get("floored") is None
+                   else np.asarray(fd["floored"][pair])
+                   & ~(error <= 1e-6 * np.fmax(np.abs(value), largest)))
 
     def kink():
         fwd, fwd_err = fd["forward"][pair], fd["forward_err"][pair]
@@ -93,7 +103,7 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
                 (fd["backward"][pair], fd["backward_err"][pair]))
 
     disagree = np.zeros(value.shape, bool)
-    use = np.zeros(value.shape, bool)
+    use = stands_in = np.zeros(value.shape, bool)
     oracle = f"central differences with Richardson extrapolation ({source})"
     if cs is not None:
         step = cs[pair]
@@ -117,7 +127,11 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         # derivative.
         both_sides = (np.isfinite(fd["forward"][pair]) & np.isfinite(fd["backward"][pair]))
         use = np.isfinite(step) & (agree | (~np.isfinite(value) & both_sides))
-        disagree = np.isfinite(step) & np.isfinite(value) & ~agree
+        if trusted_step:
+            stands_in = (np.isfinite(step) & both_sides
+                         & (_unresolved(value, error) | floored))
+            use |= stands_in
+        disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~use
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
         if np.any(use):
@@ -126,12 +140,24 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
     value = np.where(np.isfinite(error), value, np.nan)
     marked = lambda name: (np.zeros(value.shape, bool) if fd.get(name) is None
                            else fd[name][pair] & ~use)
-    unconverged = marked("unconverged")
-    estimate = Estimate(value, error, fd["center"][pair], kink, None, one_sided, oracle,
+    # Differences from steps raised to the spacing floor are evidence only where the exact
+    # step stands in for them or AD is within their error.
+    unconverged = marked("unconverged") | (floored & ~use)
+    # Differences that alias an oscillation look like a kink; the exact step says there is
+    # none where it stands in for them.
+    estimate = Estimate(value, error, fd["center"][pair],
+                        (lambda: kink() & ~stands_in) if np.any(stands_in) else kink,
+                        None, one_sided, oracle,
                         exact=use & np.isfinite(value), unconverged=unconverged,
                         flat=marked("flat"))
     estimate._lazy["disagree"] = lambda: (disagree & ~estimate.kink) | unconverged
     return estimate
+
+
+def _unresolved(value: np.ndarray, error: np.ndarray) -> np.ndarray:
+    """Differences that hold less than three digits of the derivative, or none at all."""
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(value) | ~np.isfinite(error) | (error > 1e-3 * np.abs(value))
 
 
 def add_estimates(parts: Sequence[Estimate]) -> Estimate:

@@ -73,6 +73,12 @@ class StepScales:
         return self._capped[i], self._largest[i]
 
     def first(self, t: Sequence[Any]) -> float:
+        return self.first_and_floored(t)[0]
+
+    def first_and_floored(self, t: Sequence[Any]) -> tuple[float, bool]:
+        """The first step along ``t``, and whether the spacing floor raised it above the
+        capped step: its ladder then steps over features of fn shorter than the floor (sin
+        at 1e15, whose period is 50 float64 spacings), and does not resolve those."""
         smallest, floor = np.inf, 0.0
         for i, tv in enumerate(t):
             if np.size(tv):
@@ -82,7 +88,8 @@ class StepScales:
                     smallest = min(smallest, float(np.min(capped / tv)))
                 if np.spacing(largest) * MOVE_SPACINGS > STEP_SCALE * 1e-3:
                     floor = max(floor, _spacing_floor(np.abs(self._x[i]), tv))
-        return max(STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0), floor)
+        capped = STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0)
+        return max(capped, floor), floor > capped
 
 
 def _spacing_floor(size: np.ndarray, tv: np.ndarray) -> float:

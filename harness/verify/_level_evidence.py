@@ -10,7 +10,7 @@ from harness.computations import _levels
 from harness.error_model._budget import ORACLE_RELATIVE_FLOOR, lowest_precision
 from harness.judging import _compare
 from harness.results._report import FAILED, SKIPPED, Check
-from harness.verify._oracle_runs import complex_step_size
+from harness.verify._oracle_runs import complex_step_clamped, complex_step_size
 
 # Relative rounding grows from one derivative to the next (each one differentiates rounded
 # values of the last); on the correct corpus it grew by up to 6x per order, in the float64
@@ -50,6 +50,11 @@ class LevelEvidence:
         self.x = [np.asarray(x) for x in run.diff]
         self.measure = "raw"
         self._bounds: dict = {}
+        # The complex step is exact where fn evaluates every operation accurately at complex
+        # points, on its float64 copy, with an imaginary step far below every element.
+        self.trusted_step = (self.cs is not None and source == "float64 copy"
+                             and run.complex_step_exact.get(level.key, False)
+                             and not complex_step_clamped(run.diff))
 
     # ---- measured rounding, and the model that must agree with it --------------------------
 
@@ -97,7 +102,8 @@ class LevelEvidence:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
         parts = [_compare.estimate(self.fd[leaf], cs, p, source=self.source,
-                                 complex_step=complex_step_size(self.run.diff))
+                                 complex_step=complex_step_size(self.run.diff),
+                                 trusted_step=self.trusted_step)
                  for p in self.role_pairs[role]]
         return _compare.add_estimates(parts)
 

@@ -192,8 +192,10 @@ class _LadderRuns:
                       for k, v in pairs.items()}
         scales: dict = {}  # the pairs share their point: one StepScales for all
         scale_of = lambda x: scales.setdefault(id(x), (x, _differences.StepScales(x)))[1]
-        self.first_steps = {k: [scale_of(p[1]).first(p[2]) for p in v]
-                            for k, v in pairs.items()}
+        found = {k: [scale_of(p[1]).first_and_floored(p[2]) for p in v]
+                 for k, v in pairs.items()}
+        self.first_steps = {k: [first for first, _ in v] for k, v in found.items()}
+        self.floored = {k: [floored for _, floored in v] for k, v in found.items()}
 
     def on_own_scale(self) -> _LadderRuns | None:
         """These runs with every ladder and probe on the scale of the pair's smallest moving
@@ -368,6 +370,8 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
     if quick:
+        if any(any(v) for v in runs.floored.values()):
+            return None  # steps raised to the spacing floor: the full flow says what holds
         try:
             first, _ = runs.evaluate(0)
         except OffsetRaised:
@@ -391,9 +395,14 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_differences.LADDER_LEVELS
                                >= PROBED_STEP for i in used[k]]) for k in used}
         merged = _ladders.mark_unconverged(merged, rows, probed)
+    floored = any(any(v) for v in runs.floored.values())
+    if floored:
+        merged = _ladders.mark_floored(
+            merged, {k: np.array([runs.floored[k][i] for i in used[k]]) for k in used})
     if cs is not False:
         for level in levels:
-            if level.key in pairs and _ladders.poorly_resolved(merged[(level.key, "fd")]):
+            if level.key in pairs and (floored or _ladders.poorly_resolved(
+                    merged[(level.key, "fd")])):
                 _add_complex_step(run, level, merged, pairs[level.key], used[level.key], fixed,
                                   inner[level.key])
     return merged
@@ -462,6 +471,18 @@ def _add_complex_step(run, level, stats, pairs, used, fixed, inner) -> None:
 
 def complex_step_size(diff) -> float:
     """Imaginary step: 1e-20 of the smallest nonzero |x_j| (at most 1), never subnormal."""
+    return max(COMPLEX_STEP * min(1.0, _smallest_nonzero(diff)), SMALLEST_COMPLEX_STEP)
+
+
+SMALLEST_COMPLEX_STEP = 1e-290
+
+
+def complex_step_clamped(diff) -> bool:
+    """Whether the imaginary step is not far below the smallest nonzero |x_j| (it cannot go
+    below ``SMALLEST_COMPLEX_STEP``): beside a branch point at 0 it then steps past it."""
+    return COMPLEX_STEP * min(1.0, _smallest_nonzero(diff)) < SMALLEST_COMPLEX_STEP
+
+
+def _smallest_nonzero(diff) -> float:
     nonzero = [np.abs(np.asarray(x))[np.asarray(x) != 0] for x in diff]
-    smallest = min((float(np.min(v)) for v in nonzero if v.size), default=1.0)
-    return max(COMPLEX_STEP * min(1.0, smallest), 1e-290)
+    return min((float(np.min(v)) for v in nonzero if v.size), default=1.0)
