@@ -19,9 +19,10 @@ bug that the running JAX still has (counted as "known bug"; catalog entries whos
 JAX gets wrong are left out), or every failed check is ``derivative_accuracy``: AD's result
 lost its digits against an exact reference (counted as "accuracy loss"). Points where fn is
 not finite are counted as undefined, not checked. Each non-pass prints one line with its
-reason; the totals per class and dtype come last. With ``--csv`` every draw is written (atomically) to FILE. Functions are
-measured in ``--jobs`` processes at once; one whose draws take longer than ``--timeout``
-seconds (a JAX function that does not return) is stopped and counted as "hung".
+reason; the totals per class and dtype come last. With ``--csv`` every draw is written
+(atomically) to FILE. Functions are measured in ``--jobs`` processes at once; one whose
+draws take longer than ``--timeout`` seconds (a JAX function that does not return) is
+stopped and counted as "hung".
 """
 
 from __future__ import annotations
