@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import harness
 from harness.error_model._running_error import program_bound
 
 PROGRAMS = {
@@ -69,3 +70,27 @@ def test_pow_at_a_negative_base_with_a_computed_integer_exponent_has_a_finite_bo
     assert np.all(np.abs(np.asarray(jvp(y, p), np.float64) - exact) <= bound), (bound, exact)
     moved = lambda y, p: jnp.power(y, p - 1.0)  # the exponent's own rounding is propagated
     assert np.all(np.isfinite(np.asarray(program_bound(moved, [y, p])[0])))
+
+
+def test_scatter_and_scatter_add_carry_their_operands_bounds():
+    # jnp.polydiv's JVP scatters and scatter-adds: its remainder cancels terms of 2000 to 0,
+    # whose rounding (1 ulp of 2000) only a bound through the scatters shows.
+    a = np.float32([1e3, 999.999, 0.0, 0.0, -0.5])
+    b = np.float32([-2.00001, -2.00001, -9.387818])
+    jvp = lambda a, b: jax.jvp(jnp.polydiv, (a, b), (a, b))[1]
+    with jax.enable_x64(True):
+        bounds = program_bound(jvp, [a, b])
+        exact = jvp(a.astype(np.float64), b.astype(np.float64))
+    assert bounds is not None
+    for bound, got, want in zip(bounds, jvp(a, b), exact):
+        bound = np.asarray(bound, np.float64)
+        assert np.all(np.isfinite(bound)) and np.all(bound > 0), bound
+        assert np.all(np.abs(np.asarray(got, np.float64) - np.asarray(want)) <= bound)
+
+
+def test_two_jvps_of_a_rule_that_cancels_are_judged_linear_within_its_running_error_bound():
+    a = np.float32([1e3, 999.999, 0.0, 0.0, -0.5])
+    b = np.float32([-2.00001, -2.00001, -9.387818])
+    report = harness.check(jnp.polydiv, (a, b), seed=7)
+    linearity = [c for c in report.checks if c.property == "jvp_is_linear_in_t"]
+    assert linearity and all(c.status == "passed" for c in linearity), report

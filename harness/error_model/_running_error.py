@@ -38,7 +38,9 @@ _FUNCTIONS = frozenset("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh 
     bessel_i0e bessel_i1e""".split())
 _STRUCTURAL = frozenset("""reshape broadcast_in_dim transpose squeeze expand_dims slice
     dynamic_slice dynamic_update_slice gather concatenate pad rev reduce_max reduce_min
-    cummax cummin sort""".split())
+    cummax cummin sort scatter""".split())
+# Linear, with one rounding per output element: an add into the operand (unique indices).
+_LINEAR_ADDS = frozenset({"scatter-add", "scatter_add"})
 _SUMS = frozenset({"reduce_sum", "cumsum"})
 _PRODUCTS = frozenset({"dot_general", "reduce_prod", "cumprod"})
 _NO_DERIVATIVE = frozenset("""eq ne lt le gt ge and or not xor is_finite iota argmax argmin
@@ -124,6 +126,8 @@ def _propagated(eqn, values, bounds):
         return outs, [bounds[carried[0]]]
     # The derivatives are taken at the widened values, along bounds in the wide dtype.
     wide, wide_eqn = _widened(values), _wide_eqn(eqn)
+    if name in _LINEAR_ADDS:
+        return outs, [_scatter_add_spread(eqn, values, bounds, carried)]
     if name in _STRUCTURAL or name in _SUMS or name == "select_n":
         tangents = [bounds[i] if i in carried else None for i in range(len(values))]
         _, spread = _jvp(wide_eqn, wide, tangents)
@@ -145,6 +149,18 @@ def _propagated(eqn, values, bounds):
             total = part if total is None else total + part
         return outs, [total]
     raise Unsupported(name)
+
+
+def _scatter_add_spread(eqn, values, bounds, carried):
+    """The bounds of a scatter-add's operand and updates, scattered and added as it does
+    (its own add region is typed in the program's dtype, not the bounds' float64)."""
+    wide = lambda i: (bounds[i] if i in carried
+                      else jnp.zeros(jnp.shape(values[i]), jnp.float64))
+    p = eqn.params
+    return jnp.abs(jax.lax.scatter_add(
+        wide(0), values[1], wide(2), p["dimension_numbers"],
+        indices_are_sorted=p["indices_are_sorted"], unique_indices=p["unique_indices"],
+        mode=p["mode"]))
 
 
 def _pow_exponent_spread(base, out, bound):

@@ -140,3 +140,21 @@ HYPERGEOMETRIC_A_NEAR_ZERO = KnownBug(
     "#21503 is about the same truncated series, not this derivative)",
     lambda: abs(float(jax.grad(jsp.hyp1f1)(np.float32(0.0), np.float32(2.0), np.float32(0.5)))
                 - 0.2727089) > 1e-3)
+
+
+KAISER_FLOAT32_LARGE_BETA = KnownBug(
+    "why: in float32 the derivative of jnp.kaiser(M, beta) in beta is nan from about beta = 45 "
+    "(i0(beta)^2 overflows in the quotient rule of i0(beta r) / i0(beta)) and of the wrong "
+    "sign just below: jax.jacfwd(lambda b: jnp.kaiser(5, b))(49.64) is (0, 0.00119, nan, "
+    "0.00119, 0) where the float64 derivative is (-4.8e-21, -1.86e-4, -1.4e-16, -1.86e-4, "
+    "-4.8e-21); no issue found",
+    lambda: not np.isfinite(float(jax.jacfwd(lambda b: jnp.kaiser(5, b))(
+        np.float32(49.63779))[2])))
+
+XLOGY_SECOND_DERIVATIVE_TINY_Y = KnownBug(
+    "why: in float32 the second derivative of jax.scipy.special.xlogy(x, y) in y is -x / y^2 "
+    "computed with y^2, which underflows below y = 1e-19: it is inf at x = -8.9e-22, y = "
+    "1.5e-20 where -x / y^2 = 3.96e18, and nan at x = 0, y = 4.2e-25 where it is 0; no issue "
+    "found",
+    lambda: not np.isfinite(float(jax.grad(jax.grad(jsp.xlogy, 1), 1)(
+        np.float32(-8.9012722e-22), np.float32(1.5e-20)))))

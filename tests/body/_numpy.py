@@ -21,7 +21,7 @@ from ._domains import (
     pos,
     ratio_apart_from_integers,
 )
-from ._jax_bugs import LDEXP_AT_ZERO
+from ._jax_bugs import KAISER_FLOAT32_LARGE_BETA, LDEXP_AT_ZERO
 
 INTEGERS = list(range(-20, 21))
 HALVES = [k + 0.5 for k in range(-20, 20)]
@@ -113,7 +113,8 @@ def _elementwise():
                                  ("remainder", jnp.remainder),
                                  ("divmod", jnp.divmod), ("floor_divide", jnp.floor_divide))]
     entries.append(entry("jnp.kaiser", lambda beta: jnp.kaiser(6, beta), pos(1e-3, 50.0, ()),
-                         order=2, domain="beta in [1e-3, 50], 6 points"))
+                         order=2, domain="beta in [1e-3, 50], 6 points",
+                         xfail={"*": KAISER_FLOAT32_LARGE_BETA}))
     entries.append(entry("jnp.sort_complex", jnp.sort_complex, complex_apart(), dtypes=COMPLEX,
                          domain="real parts 1e-3 apart (ties are kinks of the order)"))
     return entries
