@@ -98,3 +98,12 @@ def test_an_oscillation_shorter_than_the_steps_at_huge_x_is_left_to_the_complex_
     wrong = jax.custom_jvp(jnp.sin)
     wrong.defjvp(lambda p, t: (jnp.sin(p[0]), 1.01 * jnp.cos(p[0]) * t[0]))
     assert harness.check(wrong, (x,), seed=7).verdict == "failed"
+
+
+def test_a_kink_beside_a_jump_is_seen_on_the_scale_of_the_resolved_derivatives():
+    # Rows 0 and 1 tie for the second pivot: L and U jump there, and quotients across the jump
+    # grow as 1 / step (5e7); as the leaf's scale they hid the kink in U beside them, and AD
+    # on a one-sided derivative failed.
+    a = np.array([[1.5000303, -2.1315916, 2.4474359], [1.5000303, -2.1315916, -2.738014],
+                  [2.6895502, 1.4419922, -0.42954054]], np.float32)
+    assert harness.check(jax.scipy.linalg.lu, (a,), seed=4).verdict != "failed"

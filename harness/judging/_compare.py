@@ -82,6 +82,13 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
     """
     value, error = fd["central"][pair], fd["central_err"][pair]
     largest = np.max(np.where(np.isfinite(value), np.abs(value), 0.0), initial=0.0)
+    # A kink's scale, from the derivatives the differences resolve: at a jump (LU's pivot at
+    # a tie), quotients across it grow as 1 / step and would set a scale no kink beside them
+    # exceeds.
+    with np.errstate(invalid="ignore"):
+        resolved_largest = np.max(np.where(
+            np.isfinite(value) & (error <= 1e-3 * np.abs(value)), np.abs(value), 0.0),
+            initial=0.0)
     # Steps raised to the spacing floor alias an oscillation shorter than themselves to a
     # stable value that holds few digits; differences that hold six (of the leaf's largest
     # derivative, where this one is 0) do not alias.
@@ -96,7 +103,7 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         with np.errstate(invalid="ignore", over="ignore"):
             gap = np.abs(fwd - bwd)
             return np.isfinite(gap) & (gap > 4 * (fwd_err + bwd_err) + KINK_RELATIVE * (
-                np.maximum(np.maximum(np.abs(fwd), np.abs(bwd)), largest)))
+                np.maximum(np.maximum(np.abs(fwd), np.abs(bwd)), resolved_largest)))
 
     def one_sided():
         return ((fd["forward"][pair], fd["forward_err"][pair]),
