@@ -326,7 +326,9 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         elif est.unconverged[index]:
             note = ("the finite differences did not converge: steps on the scale of 1 step over "
                     "what lies between 0 and an element far below 1, and steps on that "
-                    "element's own scale do not resolve fn")
+                    "element's own scale do not resolve fn; or fn's measured noise leaves "
+                    "unresolved what ladders without it resolve (a solver's noise, or features "
+                    "of fn shorter than the noise probe's span)")
         else:
             note = "complex step and finite differences disagree beyond their error estimates"
     elif status == PASSED and np.any(rounded_to_inf):

@@ -114,6 +114,8 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     """Summary ``a`` with ``b``'s estimates where ``take``, and the error estimates given."""
     ready = {"center": a["center"], "central": np.where(take, b["central"], a["central"]),
              "central_err": central_err}
+    if "unconverged" in a:  # a doubt about a's estimate, not about b's
+        ready["unconverged"] = a["unconverged"] & ~take
     group = lambda names: (lambda: {name: np.where(take, b[name], a[name]) for name in names})
     sides = group(_differences.SIDES)
     later = {name: sides for name in _differences.SIDES}
@@ -141,10 +143,25 @@ def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dic
         for leaf in leaves:
             ndim = np.ndim(leaf["central"])
             unresolved = unresolved_elements(leaf["central"], leaf["central_err"])
-            leaf["unconverged"] = unresolved & _per_pair(rows[key[0]], ndim)
-            leaf["flat"] = leaf["unconverged"] & (
+            beside = unresolved & _per_pair(rows[key[0]], ndim)
+            leaf["flat"] = beside & (
                 True if probed is None else _per_pair(probed[key[0]], ndim))
+            leaf["unconverged"] = beside | leaf.get("unconverged", False)
     return stats
+
+
+def mark_in_doubt(noisy: dict, quiet: dict) -> dict:
+    """``noisy`` with its estimates marked ``unconverged`` where they are unresolved and the
+    ladders without the measured noise, ``quiet``, resolved them."""
+    for key, leaves in noisy.items():
+        if len(key) == 3 or key[1] == "cs" or key not in quiet:
+            continue
+        for leaf, other in zip(leaves, quiet[key]):
+            doubt = (unresolved_elements(leaf["central"], leaf["central_err"])
+                     & ~unresolved_elements(other["central"], other["central_err"]))
+            if np.any(doubt):
+                leaf["unconverged"] = doubt | leaf.get("unconverged", False)
+    return noisy
 
 
 def mark_floored(stats: dict, rows: dict) -> dict:
