@@ -117,3 +117,10 @@ def test_noise_that_leaves_unresolved_what_quiet_ladders_resolve_decides_nothing
     with jax.enable_x64(True):
         report = harness.check(jnp.hypot, (x, y), order=2, seed=2)
     assert report.verdict != "failed", report
+
+
+def test_a_complex_step_through_pow_at_a_negative_base_is_not_exact():
+    # jnp.vander computes x ** 3.0: at x = -100 the complex step through exp(3 log z) took
+    # its imaginary part from the rounding of 3 pi (4e27 where the slope is 3e4).
+    x = np.array([-6.481032, -99.99999, -9.045407, 8.273562e-18], np.float32)
+    assert harness.check(jnp.vander, (x,), seed=4).ok
