@@ -94,3 +94,9 @@ def test_two_jvps_of_a_rule_that_cancels_are_judged_linear_within_its_running_er
     report = harness.check(jnp.polydiv, (a, b), seed=7)
     linearity = [c for c in report.checks if c.property == "jvp_is_linear_in_t"]
     assert linearity and all(c.status == "passed" for c in linearity), report
+
+
+def test_an_operation_without_a_rule_has_no_bound_even_on_exact_inputs():
+    # An SVD of exact inputs is not within an ulp of its exact outputs.
+    a = np.float32([[0.49, 0.51, 0.64], [0.52, 0.17, -0.53], [0.52, -0.56, 0.05]])
+    assert program_bound(lambda m: jnp.linalg.svd(m, compute_uv=False), [a]) is None
