@@ -133,10 +133,10 @@ def _propagated(eqn, values, bounds):
     if name in ("convert_element_type", "neg", "copy", "copy_p", "reduce_precision",
                 "stop_gradient"):
         return outs, [bounds[carried[0]]]
-    # The derivatives are taken at the widened values, along bounds in the wide dtype.
-    wide, wide_eqn = _widened(values), _wide_eqn(eqn)
     if name in _LINEAR_ADDS:
         return outs, [_scatter_add_spread(eqn, values, bounds, carried)]
+    # The derivatives are taken at the widened values, along bounds in the wide dtype.
+    wide, wide_eqn = _widened(values), _wide_eqn(eqn)
     if name in _STRUCTURAL or name in _SUMS or name == "select_n":
         tangents = [bounds[i] if i in carried else None for i in range(len(values))]
         _, spread = _jvp(wide_eqn, wide, tangents)

@@ -85,10 +85,8 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
     # A kink's scale, from the derivatives the differences resolve: at a jump (LU's pivot at
     # a tie), quotients across it grow as 1 / step and would set a scale no kink beside them
     # exceeds.
-    with np.errstate(invalid="ignore"):
-        resolved_largest = np.max(np.where(
-            np.isfinite(value) & (error <= 1e-3 * np.abs(value)), np.abs(value), 0.0),
-            initial=0.0)
+    resolved_largest = np.max(np.where(_unresolved(value, error), 0.0, np.abs(value)),
+                              initial=0.0)
     # Steps raised to the spacing floor alias an oscillation shorter than themselves to a
     # stable value that holds few digits; differences that hold six (of the leaf's largest
     # derivative, where this one is 0) do not alias.

@@ -196,6 +196,7 @@ class _LadderRuns:
                  for k, v in pairs.items()}
         self.first_steps = {k: [first for first, _ in v] for k, v in found.items()}
         self.floored = {k: [floored for _, floored in v] for k, v in found.items()}
+        self.any_floored = any(any(v) for v in self.floored.values())
 
     def on_own_scale(self) -> _LadderRuns | None:
         """These runs with every ladder and probe on the scale of the pair's smallest moving
@@ -370,7 +371,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
     if quick:
-        if any(any(v) for v in runs.floored.values()):
+        if runs.any_floored:
             return None  # steps raised to the spacing floor: the full flow says what holds
         try:
             first, _ = runs.evaluate(0)
@@ -395,7 +396,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
         probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_differences.LADDER_LEVELS
                                >= PROBED_STEP for i in used[k]]) for k in used}
         merged = _ladders.mark_unconverged(merged, rows, probed)
-    floored = any(any(v) for v in runs.floored.values())
+    floored = runs.any_floored
     if floored:
         merged = _ladders.mark_floored(
             merged, {k: np.array([runs.floored[k][i] for i in used[k]]) for k in used})
