@@ -44,8 +44,14 @@ def split_by_classes(classes: list[np.ndarray] | None, t: list) -> list[list]:
     """``t`` split into one part per scale class among its nonzero elements."""
     if classes is None:
         return [t]
-    present = sorted({float(c) for cls, d in zip(classes, t) for c in
-                      np.unique(cls[np.asarray(d) != 0])})
+    found: set[float] = set()
+    for cls, d in zip(classes, t):
+        # Most elements are of class 0: the others alone are sorted out (np.unique sorts).
+        moving, outside = np.asarray(d) != 0, cls != 0
+        if np.any(moving & ~outside):
+            found.add(0.0)
+        found.update(float(c) for c in np.unique(cls[moving & outside]))
+    present = sorted(found)
     if len(present) <= 1:
         return [t]
     return [[np.where(cls == c, d, 0) for cls, d in zip(classes, t)] for c in present]

@@ -3,6 +3,8 @@ rounding of its AD results and the running-error bound that stands in for it whe
 
 from __future__ import annotations
 
+import functools
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -50,6 +52,8 @@ class LevelEvidence:
         self.x = [np.asarray(x) for x in run.diff]
         self.measure = "raw"
         self._bounds: dict = {}
+        # (piece, name, id of the other side) -> (that side, kept alive; the pairing)
+        self._measured_pairings: dict = {}
         # The complex step is exact where fn evaluates every operation accurately at complex
         # points, on its float64 copy, with an imaginary step far below every element.
         self.trusted_step = (self.cs is not None and source == "float64 copy"
@@ -102,10 +106,15 @@ class LevelEvidence:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
         parts = [_compare.estimate(self.fd[leaf], cs, p, source=self.source,
-                                 complex_step=complex_step_size(self.run.diff),
+                                 complex_step=self.complex_step,
                                  trusted_step=self.trusted_step)
                  for p in self.role_pairs[role]]
         return _compare.add_estimates(parts)
+
+    @functools.cached_property
+    def complex_step(self) -> float:
+        """The imaginary step of the complex step (a pass over the point: found once)."""
+        return complex_step_size(self.run.diff)
 
     def roles(self, kind: str) -> list:
         return [r for r in self.role_pairs if isinstance(r, tuple) and r[0] == kind]
@@ -157,12 +166,13 @@ class LevelEvidence:
         if self.measure == "model" and self.bound(piece) is not None:
             return _compare.abs_pairing([np.asarray(b, np.float64) for b in self.bound(piece)],
                                       other)
-        here, there = self.ad_result(piece, name)
-        if here is None or there is None:
-            return 0.0
-        value = abs(_compare.pairing([np.asarray(a) - np.asarray(b) for a, b in zip(here, there)],
-                                   other))
-        return value if np.isfinite(value) else 0.0
+        key = (piece, name, id(other))
+        if key not in self._measured_pairings:  # each judging of the level asks again
+            here, there = self.ad_result(piece, name)
+            value = 0.0 if here is None or there is None else abs(_compare.pairing(
+                [np.asarray(a) - np.asarray(b) for a, b in zip(here, there)], other))
+            self._measured_pairings[key] = (other, value if np.isfinite(value) else 0.0)
+        return self._measured_pairings[key][1]
 
     def inherited(self, leaf: int):
         """The relative rounding of the values this level differentiates (0 for ``f``).

@@ -23,6 +23,7 @@ class LevelJudge:
         self.t, self.c = evidence.t, evidence.c
         self.spec, self.paths = evidence.spec, evidence.paths
         self.relative: list = []
+        self._grad_vjp: list | None = None
 
     def checks(self) -> list[Check]:
         """Every check of the level. A check that fails, or in a low dtype passes only thanks
@@ -209,24 +210,21 @@ class LevelJudge:
         spread = float(np.max(roundings[0].scale + roundings[0].floor, initial=0.0)) / t_scale
         if vjp is not None:
             c = float(np.real(self.c[0].reshape(())))
-            for j, (g, v) in enumerate(zip(grad, vjp)):
-                # In float64: an AD result that is inf in its dtype, beyond its range, stays one.
-                wide = lambda a: np.asarray(a).astype(np.promote_types(np.asarray(a).dtype,
-                                                                      np.float64))
-                g, v = wide(g), wide(v)
+            for j, (g, v, grad_difference, vjp_difference) in enumerate(
+                    self._grad_and_vjp(grad, vjp, grad64, vjp64)):
+                zeros = np.broadcast_to(0.0, v.shape)
                 identity = _compare.Estimate(
-                    v, np.zeros(v.shape), np.zeros(v.shape), np.zeros(v.shape, bool),
-                    np.zeros(v.shape, bool), (), "identity: vjp(c) = c * grad")
-                scale = np.abs(c * g) + np.abs(v) + abs(c) * spread
-                both = grad64 is not None and vjp64 is not None
-                grad_difference = np.abs(g - np.asarray(grad64[j])) if both else None
-                vjp_difference = np.abs(v - np.asarray(vjp64[j])) if both else None
+                    v, zeros, zeros, np.broadcast_to(False, v.shape),
+                    np.broadcast_to(False, v.shape), (), "identity: vjp(c) = c * grad")
+                scale = np.abs(c * g)
+                scale += np.abs(v)
+                scale += abs(c) * spread
                 measured = (abs(c) * self.evidence.measured("grad", j, grad_difference)
                             + self.evidence.measured("vjp", j, vjp_difference))
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
                 inherited = float(np.max(roundings[0].inherited, initial=0.0))
                 rounding = _compare.Rounding(rel, rel_source, roundings[0].absolute, scale,
-                                           np.zeros(v.shape), measured, inherited)
+                                           zeros, measured, inherited)
                 checks.append(_compare.compare_elements(
                     prop="grad_matches_vjp", chain=chain, order=self.level.order,
                     leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
@@ -253,6 +251,21 @@ class LevelJudge:
                 unsure_note=("the function has a kink here, its oracles disagree, or its finite "
                              "differences did not converge")))
         return checks
+
+    def _grad_and_vjp(self, grad, vjp, grad64, vjp64) -> list:
+        """(grad, vjp, |grad - grad64|, |vjp - vjp64|) per leaf, in float64, found once for
+        every judging of the level (at millions of parameters each pass counts)."""
+        if self._grad_vjp is None:
+            # In float64: an AD result that is inf in its dtype, beyond its range, stays one.
+            wide = lambda a: np.asarray(a).astype(np.promote_types(np.asarray(a).dtype,
+                                                                  np.float64))
+            both = grad64 is not None and vjp64 is not None
+            self._grad_vjp = []
+            for j, (g, v) in enumerate(zip(grad, vjp)):
+                g, v = wide(g), wide(v)
+                self._grad_vjp.append((g, v, np.abs(g - np.asarray(grad64[j])) if both else None,
+                                       np.abs(v - np.asarray(vjp64[j])) if both else None))
+        return self._grad_vjp
 
     def grad_elementwise(self, grad, grad64, basis, main, rounding, chain) -> list[Check]:
         """The gradient element by element, each against the oracle along a unit vector."""

@@ -111,17 +111,27 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
 
 
 def oracle_pairs(run, level, tangent):
-    """(role, point, direction) for every directional derivative the oracle computes."""
+    """(role, point, direction, twin) for every directional derivative the oracle computes.
+
+    ``twin`` is the index of the pair whose direction has the same magnitude element by
+    element (a sign flip, a rotation by i, a padding part share their tangent's): its
+    first step (``_differences.first_step``) serves both, found in one pass over the point.
+    """
     x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
     t64 = [np.asarray(t).astype(float64_twin(t.dtype)) for t in tangent]
-    directions = [("main", t64)]
+    classes = _ladders.scale_classes(x64)
+    main_parts = _ladders.split_by_classes(classes, t64)
+    # A sign flip or a rotation of t keeps each element's scale class: its parts are those
+    # of t, flipped or rotated, without splitting it again.
+    split = [("main", main_parts)]
     rng = _directions.generator(run.seed, "signs", level.key)
     n_real = sum(np.size(x) * (2 if np.iscomplexobj(x) else 1) for x in x64)
     for k in range(2 if n_real > 1 else 0):  # one real input has no cancellation to expose
         signs = _directions.signs_like(rng, t64)
-        directions.append((("signs", k), [t * s for t, s in zip(t64, signs)]))
+        split.append((("signs", k), [[t * s for t, s in zip(part, signs)]
+                                      for part in main_parts]))
     if run.holomorphic and not level.chain:
-        directions.append(("cauchy_riemann", [1j * t for t in t64]))
+        split.append(("cauchy_riemann", [[1j * t for t in part] for part in main_parts]))
     spec, _ = run.level_spec(level.chain)
     if len(spec) == 1 and np.size(spec[0]) == 1 and 1 < n_real <= BASIS_LIMIT:
         for j, x in enumerate(x64):
@@ -129,18 +139,20 @@ def oracle_pairs(run, level, tangent):
                 for unit in ((1.0, 1j) if np.iscomplexobj(x) else (1.0,)):
                     basis = [np.zeros_like(v) for v in x64]
                     basis[j].reshape(-1)[k] = unit
-                    directions.append((("basis", j, k, unit), basis))
-    classes = _ladders.scale_classes(x64)
-    split = [(role, _ladders.split_by_classes(classes, t)) for role, t in directions]
+                    split.append((("basis", j, k, unit), [basis]))
     # The oracle's program is traced for the number of pairs and where the sign flips sit
     # among them: every direction but the unit vectors (one part each) gets the same number
     # of parts, a power of two, the missing ones copies of its first part (role "pad", not
     # used), so that a new point of the same shapes split otherwise runs the same program.
     widest = max(len(parts) for role, parts in split if not _is_basis(role))
     parts_each = 1 << (widest - 1).bit_length()
-    return [(role if i < len(parts) else ("pad", role), x64, parts[min(i, len(parts) - 1)])
-            for role, parts in split
-            for i in range(len(parts) if _is_basis(role) else parts_each)]
+    pairs = []
+    for role, parts in split:
+        for i in range(len(parts) if _is_basis(role) else parts_each):
+            part = min(i, len(parts) - 1)
+            twin = len(pairs) if _is_basis(role) or role == "main" and i == part else part
+            pairs.append((role if i < len(parts) else ("pad", role), x64, parts[part], twin))
+    return pairs
 
 
 def _is_basis(role) -> bool:
@@ -190,10 +202,16 @@ class _LadderRuns:
         self.ran, self.notes = False, []
         self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
                       for k, v in pairs.items()}
-        scales: dict = {}  # the pairs share their point: one StepScales for all
-        scale_of = lambda x: scales.setdefault(id(x), (x, _differences.StepScales(x)))[1]
-        found = {k: [scale_of(p[1]).first_and_floored(p[2]) for p in v]
-                 for k, v in pairs.items()}
+        found: dict = {}
+        for k, v in pairs.items():
+            # The pairs share their point (one StepScales for all), and a pair with a twin
+            # (``oracle_pairs``) its twin's first step.
+            scales = _differences.StepScales(v[0][1])
+            found[k] = []
+            for i, pair in enumerate(v):
+                twin = pair[3]
+                found[k].append(found[k][twin] if twin < i
+                                else scales.first_and_floored(pair[2]))
         self.first_steps = {k: [first for first, _ in v] for k, v in found.items()}
         self.floored = {k: [floored for _, floored in v] for k, v in found.items()}
         self.any_floored = any(any(v) for v in self.floored.values())
