@@ -95,7 +95,7 @@ def test_stencil_bound_in_chunks_is_the_bound_of_one_vmapped_program(monkeypatch
     base = lambda diff, fixed: [jnp.sum(jnp.tanh(diff[0] * 3.0) ** 2)]
     with jax.enable_x64(True):
         point = [rng.normal(size=(40,))]
-        directions = {level.key: [rng.normal(size=(2, 40))]}
+        directions = {level.key: [[rng.normal(size=(40,))] for _ in range(2)]}  # per pair
         steps = {level.key: np.stack([STEPS] * 2)}
         inner = {level.key: []}
         run = lambda: _oracle_programs.stencil_bound_program(base, [level])(

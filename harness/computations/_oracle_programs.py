@@ -37,18 +37,24 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
                                         plan[level.key], measure=measure)
             for piece, value in found.items():
                 out[(level.key, piece, "x64")] = value
-            count = jax.tree_util.tree_leaves(directions[level.key])[0].shape[0]
+            count = len(directions[level.key])
             skip = optional.get(level.key, ()) if "magnitude" in found else ()
             used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
             out[(level.key, "pairs", "x64")] = used
-            pick = lambda tree, used=used: jax.tree_util.tree_map(lambda a: a[used], tree)
             one = lambda t, s, h=h: _differences.stencil(h, point, t, s, eager=eager)
             out[(level.key, "fd")] = _differences.map_over(
-                one, pick(directions[level.key]), pick(steps[level.key]), eager=eager,
-                item_bytes=_differences.nbytes(point))
+                one, stacked(directions[level.key], used), steps[level.key][used],
+                eager=eager, item_bytes=_differences.nbytes(point))
         return out
 
     return run if eager else compiled(run)
+
+
+def stacked(pairs: Sequence[Sequence], used: Sequence[int] | None = None) -> list:
+    """The directions of the pairs ``used`` (all by default), one list of leaves per pair,
+    stacked leaf by leaf along a new first axis."""
+    chosen = list(pairs) if used is None else [pairs[i] for i in used]
+    return [jnp.stack(leaves) for leaves in zip(*chosen)]
 
 
 def defined_only(h: Callable, base: Callable, fixed) -> Callable:
@@ -88,7 +94,7 @@ def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
             one = lambda t, s, h=h: _differences.stencil(
                 h, point, t, s, eager=False, evaluate=_running_error.program_bound)
             out[level.key] = _differences.map_over(
-                one, directions[level.key], steps[level.key], eager=False,
+                one, stacked(directions[level.key]), steps[level.key], eager=False,
                 item_bytes=_differences.nbytes(point))
         return out
 

@@ -42,9 +42,10 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
     upcast = lambda leaves: [np.asarray(v).astype(float64_twin(v.dtype)) for v in leaves]
     ad_args64 = ({k: upcast(tangents[k]) for k in plan},
                  {k: upcast(cotangents[k]) for k in plan})
-    stack = lambda lists: [np.stack(leaves) for leaves in zip(*lists)]
     point = pairs[run.levels[0].key][0][1]  # every pair's point: x on the float64 copy
-    directions = {k: stack([p[2] for p in v]) for k, v in pairs.items()}
+    # One list of leaves per pair: the program stacks those it evaluates (a stack on the host
+    # would hold every direction twice, at millions of parameters hundreds of megabytes).
+    directions = {k: [p[2] for p in v] for k, v in pairs.items()}
     with jax.enable_x64(True):
         fixed64 = [np.asarray(x) for x in run.fixed]
         inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
@@ -89,9 +90,10 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
             cs, source = False, "own dtypes"
             eps = float(jnp.finfo(lowest_precision([x.dtype for x in run.diff])).eps)
             own = [np.asarray(x).astype(d.dtype) for x, d in zip(point, run.diff)]
-            own_dirs = {k: [np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
-                            or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
-                            for t, d in zip(v, run.diff)] for k, v in directions.items()}
+            own_dirs = {k: [[np.asarray(t).astype(d.dtype) if not np.iscomplexobj(t)
+                             or jnp.issubdtype(d.dtype, jnp.complexfloating) else t
+                             for t, d in zip(pair, run.diff)] for pair in v]
+                        for k, v in directions.items()}
             own_args = ({k: tangents[k] for k in plan}, {k: cotangents[k] for k in plan})
             if quick:
                 return None  # the float64 copy failed: the full flow says so
