@@ -20,6 +20,13 @@ EPS64 = float(np.finfo(np.float64).eps)
 KINK_RELATIVE = 1e-6
 
 
+def in_place(values) -> bool:
+    """Whether ``values`` is a real array that an elementwise result may overwrite (a
+    ufunc of 0-d arrays returns a scalar, which cannot): at millions of elements each new
+    array counts."""
+    return isinstance(values, np.ndarray) and values.ndim > 0 and values.dtype.kind == "f"
+
+
 def pairing(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
     # inf * 0 from an AD result that is inf is nan, judged as a failure: not a warning
     with np.errstate(invalid="ignore", over="ignore"):
@@ -289,7 +296,8 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         oracle_error, budget = 0.0, np.broadcast_to(rounding_amount, np.shape(got))
     finite_got = np.isfinite(got)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        err = np.abs(got - est.value)
+        err = np.subtract(got, est.value)
+        err = np.abs(err, out=err) if in_place(err) else np.abs(err)
         # An AD result that is inf or nan is never within a budget (which may be inf itself
         # when it scales with |AD|).
         within = err <= budget
@@ -299,8 +307,11 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         ratio = np.divide(err, budget, out=np.zeros(err.shape), where=positive)
         ratio[~positive & (err > 0)] = np.inf
     oracle_undefined = ~np.isfinite(est.value)
-    rounded_to_inf, overflowed = _overflow(got, est.value, oracle_error, largest)
-    within |= rounded_to_inf
+    if np.all(within):  # every AD result finite: none rounded to inf, none overflowed
+        rounded_to_inf = overflowed = np.zeros(err.shape, bool)
+    else:
+        rounded_to_inf, overflowed = _overflow(got, est.value, oracle_error, largest)
+        within |= rounded_to_inf
     if np.all(within):
         kink = matches_side = disagree = np.zeros(err.shape, bool)
     else:

@@ -60,7 +60,7 @@ def split_by_classes(classes: list[np.ndarray] | None, t: list) -> list[list]:
 def _scale_class(size: np.ndarray) -> np.ndarray:
     """Each element's class, 0 for sizes in [TINY, 10^4) and for 0; a logarithm is taken of
     the others alone (a few among millions of parameters)."""
-    classes = np.zeros(size.shape)
+    classes = np.zeros(size.shape, np.int8)  # floor(log10 / 4) of a float: within +-80
     outside = ((size > 0) & (size < TINY)) | (size >= 10.0 ** SCALE_DECADES)
     classes[outside] = np.floor(np.log10(size[outside]) / SCALE_DECADES)
     return classes

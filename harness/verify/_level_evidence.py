@@ -91,8 +91,9 @@ class LevelEvidence:
             return 0.0
         # Where the float64 copy's AD is not finite (optax's ntxent at equal rows: a norm of
         # 0 there, a tiny one in float32), nothing was measured.
-        measured = 0.0 if difference is None else np.where(
-            np.isfinite(difference), difference, 0.0)
+        measured = 0.0 if difference is None else (
+            difference if np.all(np.isfinite(difference))
+            else np.where(np.isfinite(difference), difference, 0.0))
         if self.measure == "model":
             bounds = self.bound(piece)
             if bounds is not None:

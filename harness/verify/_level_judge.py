@@ -24,6 +24,8 @@ class LevelJudge:
         self.spec, self.paths = evidence.spec, evidence.paths
         self.relative: list = []
         self._grad_vjp: list | None = None
+        self._identity_scales: dict = {}
+        self._t_pairings: dict = {}
 
     def checks(self) -> list[Check]:
         """Every check of the level. A check that fails, or in a low dtype passes only thanks
@@ -134,10 +136,11 @@ class LevelJudge:
         if vjp is not None and vjp_scaled is not None:
             rel, _ = self.run.tolerance.relative(self.evidence.precision(None))
             budget = (sum(float(np.sum(np.abs(c) * r.amount)) for c, r in zip(self.c, roundings))
-                      + rel * _compare.abs_pairing(vjp, self.t)
+                      + rel * self._on_t("abs_pairing", "vjp", vjp)
                       + MEASURED_SAFETY * self.evidence.measured_pairing("vjp", "vjp", self.t))
             checks.append(_linearity.vjp_linearity(
-                _compare.pairing(vjp, self.t), _compare.pairing(vjp_scaled, self.t), budget,
+                self._on_t("pairing", "vjp", vjp),
+                self._on_t("pairing", "vjp_scaled", vjp_scaled), budget,
                 "the VJP's rounding budget"))
         return checks
 
@@ -148,12 +151,12 @@ class LevelJudge:
             for w, m, r in zip(weights, mains, roundings)))
 
     def vjp_check(self, vjp, mains, roundings, chain) -> Check:
-        got = _compare.pairing(vjp, self.t)
+        got = self._on_t("pairing", "vjp", vjp)
         expected = _compare.pairing(self.c, [m.value for m in mains])
         rel, rel_source = self.run.tolerance.relative(self.evidence.precision(None))
         measured = self.evidence.measured_pairing("vjp", "vjp", self.t)
         budget = (self._total_budget(self.c, mains, roundings)
-                  + rel * _compare.abs_pairing(vjp, self.t) + MEASURED_SAFETY * measured)
+                  + rel * self._on_t("abs_pairing", "vjp", vjp) + MEASURED_SAFETY * measured)
         # An AD result that is not finite never settles, even against an infinite budget
         # (one that scales with |vjp(c)|): the oracles' own doubts decide.
         settled = bool(np.isfinite(got) and abs(got - expected) <= budget)
@@ -179,11 +182,11 @@ class LevelJudge:
 
     def transposition_check(self, jvp, vjp, roundings) -> Check:
         rel, rel_source = self.run.tolerance.relative(self.evidence.precision(None))
-        got = _compare.pairing(vjp, self.t)
+        got = self._on_t("pairing", "vjp", vjp)
         expected = _compare.pairing(self.c, jvp)
         magnitude = (sum(float(np.sum(np.abs(c) * (r.scale + r.floor)))
                          for c, r in zip(self.c, roundings))
-                     + _compare.abs_pairing(vjp, self.t) + _compare.abs_pairing(self.c, jvp))
+                     + self._on_t("abs_pairing", "vjp", vjp) + _compare.abs_pairing(self.c, jvp))
         measured = (self.evidence.measured_pairing("vjp", "vjp", self.t)
                     + self.evidence.measured_pairing("jvp", "jvp", self.c))
         budget = (rel * magnitude + MEASURED_SAFETY * measured
@@ -216,9 +219,7 @@ class LevelJudge:
                 identity = _compare.Estimate(
                     v, zeros, zeros, np.broadcast_to(False, v.shape),
                     np.broadcast_to(False, v.shape), (), "identity: vjp(c) = c * grad")
-                scale = np.abs(c * g)
-                scale += np.abs(v)
-                scale += abs(c) * spread
+                scale = self._identity_scale(j, c, g, v, spread)
                 measured = (abs(c) * self.evidence.measured("grad", j, grad_difference)
                             + self.evidence.measured("vjp", j, vjp_difference))
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
@@ -233,10 +234,10 @@ class LevelJudge:
         if basis:
             checks += self.grad_elementwise(grad, grad64, basis, mains[0], roundings[0], chain)
         else:
-            got = _compare.pairing(grad, self.t)
+            got = self._on_t("pairing", "grad", grad)
             main = mains[0]
             budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
-                      + rel * _compare.abs_pairing(grad, self.t)
+                      + rel * self._on_t("abs_pairing", "grad", grad)
                       + MEASURED_SAFETY * self.evidence.measured_pairing("grad", "grad", self.t))
             checks.append(_compare.compare_scalar(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
@@ -252,6 +253,25 @@ class LevelJudge:
                              "differences did not converge")))
         return checks
 
+    def _on_t(self, kind: str, name: str, leaves) -> float:
+        """``pairing`` or ``abs_pairing`` of the AD result ``name`` with t, found once for
+        every judging of the level."""
+        if (kind, name) not in self._t_pairings:
+            pair = _compare.pairing if kind == "pairing" else _compare.abs_pairing
+            self._t_pairings[(kind, name)] = pair(leaves, self.t)
+        return self._t_pairings[(kind, name)]
+
+    def _identity_scale(self, j: int, c: float, g, v, spread: float) -> np.ndarray:
+        """|c grad| + |vjp(c)| + |c| spread of leaf ``j``, found once for every judging."""
+        key = (j, c, spread)
+        if key not in self._identity_scales:
+            scale = np.multiply(g, c)
+            scale = np.abs(scale, out=scale) if _compare.in_place(scale) else np.abs(scale)
+            scale += np.abs(v)
+            scale += abs(c) * spread
+            self._identity_scales[key] = scale
+        return self._identity_scales[key]
+
     def _grad_and_vjp(self, grad, vjp, grad64, vjp64) -> list:
         """(grad, vjp, |grad - grad64|, |vjp - vjp64|) per leaf, in float64, found once for
         every judging of the level (at millions of parameters each pass counts)."""
@@ -261,10 +281,14 @@ class LevelJudge:
                                                                   np.float64))
             both = grad64 is not None and vjp64 is not None
             self._grad_vjp = []
+            def distance(a, b):  # |a - b|, in place: each new array of millions counts
+                d = np.subtract(a, np.asarray(b))
+                return np.abs(d, out=d) if _compare.in_place(d) else np.abs(d)
+
             for j, (g, v) in enumerate(zip(grad, vjp)):
                 g, v = wide(g), wide(v)
-                self._grad_vjp.append((g, v, np.abs(g - np.asarray(grad64[j])) if both else None,
-                                       np.abs(v - np.asarray(vjp64[j])) if both else None))
+                self._grad_vjp.append((g, v, distance(g, grad64[j]) if both else None,
+                                       distance(v, vjp64[j]) if both else None))
         return self._grad_vjp
 
     def grad_elementwise(self, grad, grad64, basis, main, rounding, chain) -> list[Check]:
@@ -326,7 +350,7 @@ class LevelJudge:
         got = complex(sum(np.sum(g * t) for g, t in zip(grad, self.t)))
         main = mains[0]
         budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
-                  + rel * _compare.abs_pairing(grad, self.t))
+                  + rel * self._on_t("abs_pairing", "holomorphic_grad", grad))
         return [_compare.compare_scalar(
             prop="holomorphic_grad_matches_oracle", chain=chain, order=self.level.order,
             leaf="sum(f'(z) t) vs J t", got=got, expected=complex(main.value.reshape(())),
