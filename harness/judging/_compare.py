@@ -208,10 +208,12 @@ class Rounding:
     def largest_scale(self) -> float:
         """The largest finite |J||t|: an element whose scale is not finite (the oracle found
         no derivative there) sets no floor for the others."""
-        scale = np.abs(np.asarray(self.scale, dtype=np.float64))
-        largest = float(np.max(scale, initial=0.0))
-        if np.isfinite(largest):  # the common case, in one pass
-            return largest
+        scale = np.asarray(self.scale)
+        if scale.size and scale.dtype.kind == "f":  # the common case, without a new array
+            largest = max(abs(float(np.max(scale))), abs(float(np.min(scale))))
+            if np.isfinite(largest):
+                return largest
+        scale = np.abs(np.asarray(scale, dtype=np.float64))
         return float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0))
 
     @functools.cached_property
@@ -297,26 +299,33 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     finite_got = np.isfinite(got)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         err = np.subtract(got, est.value)
-        err = np.abs(err, out=err) if in_place(err) else np.abs(err)
+        if in_place(err):
+            np.abs(err, out=err)
+        else:  # complex, or 0-d (whose ufuncs give scalars): a float64 array of its own
+            err = np.array(np.abs(err), dtype=np.float64).reshape(np.shape(got))
         # An AD result that is inf or nan is never within a budget (which may be inf itself
         # when it scales with |AD|).
         within = err <= budget
         within &= finite_got
-        # err / budget; where the budget is 0 (or nan), inf for an error and 0 for none.
+        # err / budget, in err's place (the reported error is found again at the worst
+        # element); where the budget is 0 (or nan), inf for an error and 0 for none.
         positive = budget > 0
-        ratio = np.divide(err, budget, out=np.zeros(err.shape), where=positive)
-        ratio[~positive & (err > 0)] = np.inf
+        infinite = ~positive & (err > 0)
+        ratio = np.divide(err, budget, out=err, where=positive)
+        ratio[~positive] = 0.0
+        ratio[infinite] = np.inf
+        del err
     oracle_undefined = ~np.isfinite(est.value)
     if np.all(within):  # every AD result finite: none rounded to inf, none overflowed
-        rounded_to_inf = overflowed = np.zeros(err.shape, bool)
+        rounded_to_inf = overflowed = np.zeros(ratio.shape, bool)
     else:
         rounded_to_inf, overflowed = _overflow(got, est.value, oracle_error, largest)
         within |= rounded_to_inf
     if np.all(within):
-        kink = matches_side = disagree = np.zeros(err.shape, bool)
+        kink = matches_side = disagree = np.zeros(ratio.shape, bool)
     else:
         kink, disagree = est.kink, est.disagree
-        matches_side = np.zeros(err.shape, bool)
+        matches_side = np.zeros(ratio.shape, bool)
         with np.errstate(invalid="ignore", over="ignore"):
             for side, side_err in est.one_sided:
                 matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
@@ -372,7 +381,7 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
                 "the correctly rounded value")
     elif status == PASSED and np.any(kink & ~within):
         note = "matches a one-sided derivative where the function has a kink"
-    elif status == PASSED and np.any(np.asarray(rounding.measured) > 0.01 * rounding.scale):
+    elif status == PASSED and _measured_over_a_hundredth(rounding, scratch=scored):
         where = np.argmax(np.broadcast_to(rounding.measured, got.shape) - 0.01 * rounding.scale)
         lost = float(np.broadcast_to(rounding.measured, got.shape).reshape(-1)[where])
         note = (f"low precision: AD differs from the same AD on the float64 copy by {lost:.2e} "
@@ -385,15 +394,29 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     elif status == FAILED and not np.isfinite(got[index]):
         note = f"AD returned {got[index]} where the oracle is finite"
     expected, value = est.value[index], got[index]
+    with np.errstate(invalid="ignore", over="ignore"):
+        abs_error = float(np.abs(value - expected))
     return Check(
         property=prop, mode_chain=chain, order=order, status=status, leaf=leaf,
         index=index or None, expected=_item(expected), got=_item(value),
-        abs_error=float(err[index]), rel_error=_relative(err[index], expected),
+        abs_error=abs_error, rel_error=_relative(abs_error, expected),
         budget=float(budget[index]),
         budget_source=(f"{ORACLE_SAFETY:g} x oracle error {float(est.error[index]):.2e} + "
                        + rounding.describe(index)),
         oracle=est.oracle, note=note,
     )
+
+
+def _measured_over_a_hundredth(rounding: Rounding, *, scratch: np.ndarray) -> bool:
+    """Whether the measured rounding is over 1% of |J||t| somewhere; ``scratch``, an array
+    of the scale's shape that is no longer needed, holds the hundredth (no new array)."""
+    measured = np.asarray(rounding.measured)
+    if not np.any(measured):
+        return False
+    scale = np.asarray(rounding.scale)
+    if in_place(scratch) and scratch.shape == scale.shape:
+        return bool(np.any(measured > np.multiply(scale, 0.01, out=scratch)))
+    return bool(np.any(measured > 0.01 * scale))
 
 
 def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex, expected: complex,

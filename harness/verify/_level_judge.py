@@ -213,13 +213,13 @@ class LevelJudge:
         spread = float(np.max(roundings[0].scale + roundings[0].floor, initial=0.0)) / t_scale
         if vjp is not None:
             c = float(np.real(self.c[0].reshape(())))
-            for j, (g, v, grad_difference, vjp_difference) in enumerate(
-                    self._grad_and_vjp(grad, vjp, grad64, vjp64)):
+            for j, (cg, v, grad_difference, vjp_difference) in enumerate(
+                    self._grad_and_vjp(c, grad, vjp, grad64, vjp64)):
                 zeros = np.broadcast_to(0.0, v.shape)
                 identity = _compare.Estimate(
                     v, zeros, zeros, np.broadcast_to(False, v.shape),
                     np.broadcast_to(False, v.shape), (), "identity: vjp(c) = c * grad")
-                scale = self._identity_scale(j, c, g, v, spread)
+                scale = self._identity_scale(j, c, cg, v, spread)
                 measured = (abs(c) * self.evidence.measured("grad", j, grad_difference)
                             + self.evidence.measured("vjp", j, vjp_difference))
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
@@ -228,7 +228,7 @@ class LevelJudge:
                                            zeros, measured, inherited)
                 checks.append(_compare.compare_elements(
                     prop="grad_matches_vjp", chain=chain, order=self.level.order,
-                    leaf=self.run.arguments.diff_paths[j], got=c * g, est=identity,
+                    leaf=self.run.arguments.diff_paths[j], got=cg, est=identity,
                     rounding=rounding))
         basis = self.evidence.roles("basis")
         if basis:
@@ -261,33 +261,35 @@ class LevelJudge:
             self._t_pairings[(kind, name)] = pair(leaves, self.t)
         return self._t_pairings[(kind, name)]
 
-    def _identity_scale(self, j: int, c: float, g, v, spread: float) -> np.ndarray:
+    def _identity_scale(self, j: int, c: float, cg, v, spread: float) -> np.ndarray:
         """|c grad| + |vjp(c)| + |c| spread of leaf ``j``, found once for every judging."""
         key = (j, c, spread)
         if key not in self._identity_scales:
-            scale = np.multiply(g, c)
-            scale = np.abs(scale, out=scale) if _compare.in_place(scale) else np.abs(scale)
+            scale = np.abs(cg)
             scale += np.abs(v)
             scale += abs(c) * spread
             self._identity_scales[key] = scale
         return self._identity_scales[key]
 
-    def _grad_and_vjp(self, grad, vjp, grad64, vjp64) -> list:
-        """(grad, vjp, |grad - grad64|, |vjp - vjp64|) per leaf, in float64, found once for
-        every judging of the level (at millions of parameters each pass counts)."""
+    def _grad_and_vjp(self, c: float, grad, vjp, grad64, vjp64) -> list:
+        """(c grad, vjp, |grad - grad64|, |vjp - vjp64|) per leaf, found once for every
+        judging of the level (at millions of parameters each new array counts). Products and
+        differences are taken in float64 (an AD result that is inf in its dtype, beyond its
+        range, stays one) without widened copies of the AD results."""
         if self._grad_vjp is None:
-            # In float64: an AD result that is inf in its dtype, beyond its range, stays one.
-            wide = lambda a: np.asarray(a).astype(np.promote_types(np.asarray(a).dtype,
-                                                                  np.float64))
+            wide = lambda a: np.promote_types(a.dtype, np.float64)
             both = grad64 is not None and vjp64 is not None
-            self._grad_vjp = []
-            def distance(a, b):  # |a - b|, in place: each new array of millions counts
-                d = np.subtract(a, np.asarray(b))
+
+            def distance(a, b):
+                d = np.subtract(a, np.asarray(b), dtype=np.promote_types(wide(a), b.dtype))
                 return np.abs(d, out=d) if _compare.in_place(d) else np.abs(d)
 
+            self._grad_vjp = []
             for j, (g, v) in enumerate(zip(grad, vjp)):
-                g, v = wide(g), wide(v)
-                self._grad_vjp.append((g, v, distance(g, grad64[j]) if both else None,
+                g, v = np.asarray(g), np.asarray(v)
+                cg = np.multiply(g, c, dtype=wide(g))
+                self._grad_vjp.append((np.asarray(cg), v,
+                                       distance(g, grad64[j]) if both else None,
                                        distance(v, vjp64[j]) if both else None))
         return self._grad_vjp
 
