@@ -17,15 +17,17 @@ from harness.oracles import _differences
 
 def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
                    *, eager: bool, measure: bool,
-                   optional: dict[str, tuple[int, ...]] | None = None) -> Callable:
+                   optional: dict[str, tuple[int, ...]] | None = None,
+                   flipped: dict[str, tuple[tuple[int, int], ...]] | None = None) -> Callable:
     """Stencil values at ``point`` for every direction of every level, with the magnitudes
     and float64 derivatives of ``float64_derivatives``.
 
     ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
     at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
-    that ran.
+    that ran. ``flipped`` pairs (pair, twin) come as signs alone: their direction is the
+    twin's times the signs (``stacked``).
     """
-    optional = optional or {}
+    optional, flipped = optional or {}, flipped or {}
 
     def run(fixed, inner, point, directions, steps, tangents, cotangents):
         out = {}
@@ -43,17 +45,23 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
             out[(level.key, "pairs", "x64")] = used
             one = lambda t, s, h=h: _differences.stencil(h, point, t, s, eager=eager)
             out[(level.key, "fd")] = _differences.map_over(
-                one, stacked(directions[level.key], used), steps[level.key][used],
+                one, stacked(directions[level.key], flipped.get(level.key, ()), used),
+                steps[level.key][used],
                 eager=eager, item_bytes=_differences.nbytes(point))
         return out
 
     return run if eager else compiled(run)
 
 
-def stacked(pairs: Sequence[Sequence], used: Sequence[int] | None = None) -> list:
+def stacked(pairs: Sequence[Sequence], flipped: Sequence[tuple[int, int]] = (),
+            used: Sequence[int] | None = None) -> list:
     """The directions of the pairs ``used`` (all by default), one list of leaves per pair,
-    stacked leaf by leaf along a new first axis."""
-    chosen = list(pairs) if used is None else [pairs[i] for i in used]
+    stacked leaf by leaf along a new first axis; a ``flipped`` pair's leaves are its signs,
+    which flip its twin's direction."""
+    twins = dict(flipped)
+    direction = lambda i: (pairs[i] if i not in twins else
+                           [d * s.astype(d.dtype) for d, s in zip(pairs[twins[i]], pairs[i])])
+    chosen = [direction(i) for i in (range(len(pairs)) if used is None else used)]
     return [jnp.stack(leaves) for leaves in zip(*chosen)]
 
 
@@ -76,7 +84,9 @@ def defined_only(h: Callable, base: Callable, fixed) -> Callable:
     return masked
 
 
-def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
+def stencil_bound_program(base: Callable, levels: Sequence[Level], *,
+                          flipped: dict[str, tuple[tuple[int, int], ...]] | None = None
+                          ) -> Callable:
     """The running-error bound of each level's function at every point of its stencil, per
     (point, direction) pair, the rounding of ``x + s t`` included; a level whose function
     holds an operation the bound has no rule for (``harness.error_model._running_error``)
@@ -94,7 +104,8 @@ def stencil_bound_program(base: Callable, levels: Sequence[Level]) -> Callable:
             one = lambda t, s, h=h: _differences.stencil(
                 h, point, t, s, eager=False, evaluate=_running_error.program_bound)
             out[level.key] = _differences.map_over(
-                one, stacked(directions[level.key]), steps[level.key], eager=False,
+                one, stacked(directions[level.key], (flipped or {}).get(level.key, ())),
+                steps[level.key], eager=False,
                 item_bytes=_differences.nbytes(point))
         return out
 

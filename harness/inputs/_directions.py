@@ -33,5 +33,27 @@ def normal_leaves(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndar
 
 
 def signs_like(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:
-    """Random +1/-1 per element, used to expose cancellation between Jacobian terms."""
-    return [rng.choice(np.array([-1.0, 1.0]), size=np.shape(x)) for x in like]
+    """Random +1/-1 per element (int8), used to expose cancellation between Jacobian terms."""
+    return [rng.choice(np.array([-1, 1], np.int8), size=np.shape(x)) for x in like]
+
+
+class Flipped(Sequence):
+    """The direction ``part * signs``, leaf by leaf, each leaf computed where it is asked
+    for: at millions of parameters a flipped copy of a tangent is hundreds of megabytes,
+    and the oracle's program flips the tangent itself.
+
+    >>> d = Flipped([np.array([1.0, 2.0])], [np.array([-1, 1], np.int8)])
+    >>> d[0].tolist(), len(d)
+    ([-1.0, 2.0], 1)
+    """
+
+    def __init__(self, part: Sequence[np.ndarray], signs: Sequence[np.ndarray]):
+        self.part, self.signs = list(part), list(signs)
+
+    def __len__(self) -> int:
+        return len(self.part)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        return self.part[i] * self.signs[i]

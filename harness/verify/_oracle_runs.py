@@ -45,7 +45,7 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
     point = pairs[run.levels[0].key][0][1]  # every pair's point: x on the float64 copy
     # One list of leaves per pair: the program stacks those it evaluates (a stack on the host
     # would hold every direction twice, at millions of parameters hundreds of megabytes).
-    directions = {k: [p[2] for p in v] for k, v in pairs.items()}
+    directions = {k: [_program_direction(p[2]) for p in v] for k, v in pairs.items()}
     with jax.enable_x64(True):
         fixed64 = [np.asarray(x) for x in run.fixed]
         inner64 = {k: [[np.asarray(d).astype(float64_twin(d.dtype)) for d in dirs]
@@ -130,7 +130,7 @@ def oracle_pairs(run, level, tangent):
     n_real = sum(np.size(x) * (2 if np.iscomplexobj(x) else 1) for x in x64)
     for k in range(2 if n_real > 1 else 0):  # one real input has no cancellation to expose
         signs = _directions.signs_like(rng, t64)
-        split.append((("signs", k), [[t * s for t, s in zip(part, signs)]
+        split.append((("signs", k), [_directions.Flipped(part, signs)
                                       for part in main_parts]))
     if run.holomorphic and not level.chain:
         split.append(("cauchy_riemann", [[1j * t for t in part] for part in main_parts]))
@@ -155,6 +155,21 @@ def oracle_pairs(run, level, tangent):
             twin = len(pairs) if _is_basis(role) or role == "main" and i == part else part
             pairs.append((role if i < len(parts) else ("pad", role), x64, parts[part], twin))
     return pairs
+
+
+def _program_direction(direction) -> list:
+    """A pair's direction as the oracle's program takes it: a flipped tangent by its signs
+    alone (the program flips its twin's direction, ``flipped_pairs``)."""
+    if isinstance(direction, _directions.Flipped):
+        return direction.signs
+    return list(direction)
+
+
+def flipped_pairs(pairs) -> tuple:
+    """(pair, twin) for each pair whose direction is its twin's flipped (``oracle_pairs``):
+    the program receives its signs, and flips its twin's direction by them."""
+    return tuple((i, p[3]) for i, p in enumerate(pairs)
+                 if isinstance(p[2], _directions.Flipped))
 
 
 def _is_basis(role) -> bool:
@@ -379,15 +394,18 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     # program's identity, since it decides at trace time which pairs to evaluate.
     optional = {k: tuple(i for i, p in enumerate(v) if is_sign_flip(p[0]))
                 for k, v in pairs.items()}
+    flipped = {k: flipped_pairs(v) for k, v in pairs.items()}
+    layout = (tuple(sorted(optional.items())), tuple(sorted(flipped.items())))
     program = _compiled.PROGRAMS.get(
-        None if run.key is None else
-        ("oracle", cs, inside_x64, plan_key, tuple(sorted(optional.items()))) + run.key,
+        None if run.key is None else ("oracle", cs, inside_x64, plan_key, layout) + run.key,
         lambda: _oracle_programs.oracle_program(
             base or run.base, levels, plan, eager=run.eager,
-            measure=run.low_precision, optional=optional))
+            measure=run.low_precision, optional=optional, flipped=flipped))
     bound_program = None if run.eager else _compiled.PROGRAMS.get(
-        None if run.key is None else ("stencil bound", inside_x64, plan_key) + run.key,
-        lambda: _oracle_programs.stencil_bound_program(base or run.base, levels))
+        None if run.key is None else ("stencil bound", inside_x64, plan_key, layout[1])
+        + run.key,
+        lambda: _oracle_programs.stencil_bound_program(base or run.base, levels,
+                                                       flipped=flipped))
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
                        bound_program)
     if quick:
