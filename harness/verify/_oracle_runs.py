@@ -36,12 +36,15 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
     confirmation or complex step; None where it leaves some estimate unresolved or resolved
     worse than 1e-6 (``_ladders.poorly_resolved``), which the full flow would improve.
     """
-    pairs = {level.key: oracle_pairs(run, level, tangents[level.key]) for level in levels}
+    upcast = lambda leaves: [np.asarray(v).astype(float64_twin(v.dtype)) for v in leaves]
+    # The point and each level's tangent on the float64 copy, made once: the oracle's pairs
+    # and the float64 AD share them (at millions of parameters each copy counts).
+    x64 = upcast(run.diff)
+    t64 = {level.key: upcast(tangents[level.key]) for level in levels}
+    pairs = {level.key: oracle_pairs(run, level, t64[level.key], x64) for level in levels}
     inner = {level.key: inner[level.key] for level in levels}
     plan = {level.key: plan[level.key] for level in levels}
-    upcast = lambda leaves: [np.asarray(v).astype(float64_twin(v.dtype)) for v in leaves]
-    ad_args64 = ({k: upcast(tangents[k]) for k in plan},
-                 {k: upcast(cotangents[k]) for k in plan})
+    ad_args64 = (t64, {k: upcast(cotangents[k]) for k in plan})
     point = pairs[run.levels[0].key][0][1]  # every pair's point: x on the float64 copy
     # One list of leaves per pair: the program stacks those it evaluates (a stack on the host
     # would hold every direction twice, at millions of parameters hundreds of megabytes).
@@ -112,15 +115,16 @@ def run_oracle(run, inner, tangents, cotangents, levels, plan, *, quick: bool = 
     return pairs, stats, source
 
 
-def oracle_pairs(run, level, tangent):
+def oracle_pairs(run, level, tangent, x64=None):
     """(role, point, direction, twin) for every directional derivative the oracle computes.
 
     ``twin`` is the index of the pair whose direction has the same magnitude element by
     element (a sign flip, a rotation by i, a padding part share their tangent's): its
     first step (``_differences.first_step``) serves both, found in one pass over the point.
     """
-    x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
-    t64 = [np.asarray(t).astype(float64_twin(t.dtype)) for t in tangent]
+    if x64 is None:
+        x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
+    t64 = [np.asarray(t).astype(float64_twin(t.dtype), copy=False) for t in tangent]
     classes = _ladders.scale_classes(x64)
     main_parts = _ladders.split_by_classes(classes, t64)
     # A sign flip or a rotation of t keeps each element's scale class: its parts are those
@@ -212,9 +216,16 @@ class _LadderRuns:
     def __init__(self, program, pairs, fixed, inner, point, directions, ad_args, eps,
                  bound_program=None):
         self.program, self.pairs, self.eps = program, pairs, eps
-        # On the device once: every ladder and probe runs on the same inputs.
-        self.inputs = _on_device((fixed, inner, point, directions))
-        self.ad_args = _on_device(ad_args)
+        # On the device once: every ladder and probe runs on the same inputs; one copy of
+        # each host array, however often it appears (the main tangent is a direction and the
+        # float64 AD's tangent).
+        copies: dict = {}
+        self.inputs = _on_device((fixed, inner, point, directions), copies)
+        if jax.default_backend() == "cpu":
+            # There a device array is host memory: the point's host copy, which every pair
+            # shares, gives way to views of the device's (read-only, without copying).
+            point[:] = [np.asarray(v) for v in self.inputs[2]]
+        self.ad_args = _on_device(ad_args, copies)
         self.bound_program = bound_program
         self.ran, self.notes = False, []
         self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
@@ -360,10 +371,19 @@ class _LadderRuns:
             self.notes.append(text)
 
 
-def _on_device(tree):
-    """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed)."""
-    return jax.tree_util.tree_map(
-        lambda a: jax.device_put(a) if isinstance(a, np.ndarray) else a, tree)
+def _on_device(tree, copies: dict | None = None):
+    """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed);
+    ``copies``: id of a host array -> (it, its device copy), shared between calls."""
+    copies = {} if copies is None else copies
+
+    def put(a):
+        if not isinstance(a, np.ndarray):
+            return a
+        if id(a) not in copies:
+            copies[id(a)] = (a, jax.device_put(a))
+        return copies[id(a)][1]
+
+    return jax.tree_util.tree_map(put, tree)
 
 
 def _inside_float64_copy(run, base64, point, fixed64) -> list:
