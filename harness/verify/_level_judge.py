@@ -25,6 +25,7 @@ class LevelJudge:
         self.relative: list = []
         self._grad_vjp: list | None = None
         self._identity_scales: dict = {}
+        self._identity_measures: dict = {}
         self._t_pairings: dict = {}
 
     def checks(self) -> list[Check]:
@@ -220,8 +221,7 @@ class LevelJudge:
                     v, zeros, zeros, np.broadcast_to(False, v.shape),
                     np.broadcast_to(False, v.shape), (), "identity: vjp(c) = c * grad")
                 scale = self._identity_scale(j, c, cg, v, spread)
-                measured = (abs(c) * self.evidence.measured("grad", j, grad_difference)
-                            + self.evidence.measured("vjp", j, vjp_difference))
+                measured = self._identity_measured(j, c, grad_difference, vjp_difference)
                 # The output is one number (maybe shaped (1,)): its inherited rounding too.
                 inherited = float(np.max(roundings[0].inherited, initial=0.0))
                 rounding = _compare.Rounding(rel, rel_source, roundings[0].absolute, scale,
@@ -270,6 +270,21 @@ class LevelJudge:
             scale += abs(c) * spread
             self._identity_scales[key] = scale
         return self._identity_scales[key]
+
+    def _identity_measured(self, j: int, c: float, grad_difference, vjp_difference):
+        """|c| x the grad's measured rounding + the VJP's, of leaf ``j``, as the evidence's
+        measure now counts it; found once per measure (each new array of millions counts)."""
+        key = (j, c, self.evidence.measure)
+        if key not in self._identity_measures:
+            grad_part = self.evidence.measured("grad", j, grad_difference)
+            vjp_part = self.evidence.measured("vjp", j, vjp_difference)
+            total = np.multiply(grad_part, abs(c))
+            if _compare.in_place(total) and np.shape(vjp_part) in ((), total.shape):
+                total += vjp_part
+            else:
+                total = total + vjp_part
+            self._identity_measures[key] = total
+        return self._identity_measures[key]
 
     def _grad_and_vjp(self, c: float, grad, vjp, grad64, vjp64) -> list:
         """(c grad, vjp, |grad - grad64|, |vjp - vjp64|) per leaf, found once for every
