@@ -124,3 +124,19 @@ def test_a_complex_step_through_pow_at_a_negative_base_is_not_exact():
     # its imaginary part from the rounding of 3 pi (4e27 where the slope is 3e4).
     x = np.array([-6.481032, -99.99999, -9.045407, 8.273562e-18], np.float32)
     assert harness.check(jnp.vander, (x,), seed=4).ok
+
+
+def test_no_normal_step_beside_the_smallest_normal_number_is_inconclusive_not_a_failure():
+    # 1/x at 2.2e-308: -1/x^2 overflows, and AD's -inf is the correctly rounded derivative.
+    # Steps on the element's own scale would be subnormal (flushed to zero), so nothing
+    # decides it; a part of the direction flat along 1.5 once made the sum look bounded, and
+    # an infinite budget once let -inf "fail" against an unconverged estimate.
+    tiny = float(np.finfo(np.float64).tiny)
+    for x in ([tiny, 1.5], [tiny]):
+        report = harness.check(jnp.reciprocal, (np.array(x),))
+        assert report.verdict == "inconclusive", report.reason
+        assert "no normal step fits here" in report.reason
+    wrong = jax.custom_jvp(jnp.reciprocal)
+    wrong.defjvp(lambda p, t: (1 / p[0], -1.01 * t[0] / p[0] ** 2))
+    report = harness.check(wrong, (np.array([tiny, 1.5]),))
+    assert report.verdict == "failed", report.reason

@@ -50,7 +50,7 @@ class Estimate:
     """
 
     def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str,
-                 exact=None, unconverged=None, flat=None):
+                 exact=None, unconverged=None, flat=None, unprobed=None):
         self.value, self.error, self.center, self.oracle = value, error, center, oracle
         # Where the value is the complex step of a real-analytic function: exact to rounding.
         self.exact = np.zeros(np.shape(value), bool) if exact is None else exact
@@ -61,6 +61,9 @@ class Estimate:
         # Those of them where fn changed by no more than its rounding along normal steps on
         # the element's own scale: no derivative there overflows.
         self.flat = np.zeros(np.shape(value), bool) if flat is None else flat
+        # Those of them beside an element so small that its own-scale steps are subnormal:
+        # no normal step fits there (XLA's CPU backend flushes subnormal numbers to zero).
+        self.unprobed = np.zeros(np.shape(value), bool) if unprobed is None else unprobed
         self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
 
     def _get(self, name: str):
@@ -161,7 +164,7 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
                         (lambda: kink() & ~stands_in) if np.any(stands_in) else kink,
                         None, one_sided, oracle,
                         exact=use & np.isfinite(value), unconverged=unconverged,
-                        flat=marked("flat"))
+                        flat=marked("flat"), unprobed=marked("unprobed"))
     estimate._lazy["disagree"] = lambda: (disagree & ~estimate.kink) | unconverged
     return estimate
 
@@ -187,7 +190,12 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
         first.oracle + ", summed over parts of t of different scale",
         exact=np.logical_and.reduce([p.exact for p in parts]),
         unconverged=np.logical_or.reduce([p.unconverged for p in parts]),
-        flat=np.logical_or.reduce([p.flat for p in parts]))
+        # Bounded only where every part is: flat, or converged (its value and error bound
+        # it). A flat part beside one that did not converge bounds nothing (1/x at [2.2e-308,
+        # 1.5]: out[0] is flat along x[1] and unbounded along x[0], where 1/x^2 overflows).
+        flat=(np.logical_or.reduce([p.flat for p in parts])
+              & np.logical_and.reduce([p.flat | ~p.unconverged for p in parts])),
+        unprobed=np.logical_or.reduce([p.unprobed for p in parts]))
 
 
 @dataclasses.dataclass
@@ -361,6 +369,12 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
             note = (f"the derivative, {float(np.abs(est.value[index])):.3g} in magnitude, "
                     f"overflows the largest number of AD's dtype ({largest:.3g}): AD's "
                     f"{got[index]} is not judged")
+        elif est.unprobed[index]:
+            note = ("no normal step fits here: steps on the scale of 1 step over what lies "
+                    "between 0 and an element far below 1, and steps on that element's own "
+                    "scale would be subnormal numbers, which XLA flushes to zero (the element "
+                    "is near the bottom of its dtype's normal range); no finite difference and no "
+                    "exact complex step decides this derivative")
         elif oracle_undefined[index]:
             note = ("the oracle is not finite here: no step along the direction gave a finite "
                     "difference quotient (fn is not finite, or not differentiable, next to this "

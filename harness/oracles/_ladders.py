@@ -152,6 +152,10 @@ def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dic
             beside = unresolved & _per_pair(rows[key[0]], ndim)
             leaf["flat"] = beside & (
                 True if probed is None else _per_pair(probed[key[0]], ndim))
+            # Where the own-scale steps were subnormal (XLA flushes them to zero), no normal
+            # step fits beside the element at all: said so in the verdict's note.
+            leaf["unprobed"] = beside & (
+                False if probed is None else ~_per_pair(probed[key[0]], ndim))
             leaf["unconverged"] = beside | leaf.get("unconverged", False)
     return stats
 

@@ -131,7 +131,11 @@ class LevelEvidence:
     def rounding(self, leaf: int, main: _compare.Estimate) -> _compare.Rounding:
         dtype = self.precision(leaf)
         rel, rel_source = self.run.tolerance.relative(dtype)
-        values = [np.abs(self.estimate(leaf, r).value) for r in ["main"] + self.roles("signs")]
+        # An estimate that did not converge is no derivative: it sets no scale (1/x at
+        # [2.2e-308, 1.5] gave 7e20 +- 6e302 at x[0], whose hundred-millionth, the oracle's
+        # floor of the whole leaf, excused a rule 1% wrong at x[1]).
+        values = [np.where(e.unconverged, 0.0, np.abs(e.value)) for e in
+                  (self.estimate(leaf, r) for r in ["main"] + self.roles("signs"))]
         magnitude = self.stats.get((self.level.key, "magnitude", "x64"))
         if magnitude is not None:
             values.append(np.abs(np.asarray(magnitude[leaf])))
