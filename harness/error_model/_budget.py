@@ -32,6 +32,12 @@ from harness._errors import InvalidArgument
 ROUNDING_MULTIPLE = 32.0
 MEASURED_SAFETY = 2.0
 ORACLE_SAFETY = 4.0
+# fn's measured noise (a solver's stopping error, cancellation inside fn) is a statistical
+# estimate, not a bound: its largest excursions along the ladder's steps exceed it. Where it
+# sets the oracle's error, AD beyond the budget but within this many times it is not decided
+# (optimistix's BFGS: noise measured at 2e-9, differences off by 4.7e-7 where they claimed
+# 9e-8, AD right to 8e-12 against the analytic implicit derivative); beyond it, it fails.
+NOISE_TAIL = 10.0
 # Richardson's error estimate is the smallest of many noisy ones, so it can be optimistic, and
 # float64 AD itself loses digits to cancellation that nothing measures: in float64 neither is
 # trusted below this fraction of the leaf's largest |J||t|. On 45 correct functions up to order

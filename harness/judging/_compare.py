@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from harness.error_model._budget import MEASURED_SAFETY, ORACLE_RELATIVE_FLOOR, ORACLE_SAFETY
+from harness.error_model._budget import (
+    MEASURED_SAFETY,
+    NOISE_TAIL,
+    ORACLE_RELATIVE_FLOOR,
+    ORACLE_SAFETY,
+)
 from harness.results._report import FAILED, INCONCLUSIVE, PASSED, Check
 
 EPS64 = float(np.finfo(np.float64).eps)
@@ -50,7 +55,7 @@ class Estimate:
     """
 
     def __init__(self, value, error, center, kink, disagree, one_sided, oracle: str,
-                 exact=None, unconverged=None, flat=None, unprobed=None):
+                 exact=None, unconverged=None, flat=None, unprobed=None, noisy=None):
         self.value, self.error, self.center, self.oracle = value, error, center, oracle
         # Where the value is the complex step of a real-analytic function: exact to rounding.
         self.exact = np.zeros(np.shape(value), bool) if exact is None else exact
@@ -64,6 +69,8 @@ class Estimate:
         # Those of them beside an element so small that its own-scale steps are subnormal:
         # no normal step fits there (XLA's CPU backend flushes subnormal numbers to zero).
         self.unprobed = np.zeros(np.shape(value), bool) if unprobed is None else unprobed
+        # Where fn's measured noise sets the error: an estimate, not a bound (``NOISE_TAIL``).
+        self.noisy = np.zeros(np.shape(value), bool) if noisy is None else noisy
         self._lazy = {"kink": kink, "disagree": disagree, "one_sided": one_sided}
 
     def _get(self, name: str):
@@ -164,7 +171,8 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
                         (lambda: kink() & ~stands_in) if np.any(stands_in) else kink,
                         None, one_sided, oracle,
                         exact=use & np.isfinite(value), unconverged=unconverged,
-                        flat=marked("flat"), unprobed=marked("unprobed"))
+                        flat=marked("flat"), unprobed=marked("unprobed"),
+                        noisy=marked("noisy"))
     estimate._lazy["disagree"] = lambda: (disagree & ~estimate.kink) | unconverged
     return estimate
 
@@ -195,7 +203,8 @@ def add_estimates(parts: Sequence[Estimate]) -> Estimate:
         # 1.5]: out[0] is flat along x[1] and unbounded along x[0], where 1/x^2 overflows).
         flat=(np.logical_or.reduce([p.flat for p in parts])
               & np.logical_and.reduce([p.flat | ~p.unconverged for p in parts])),
-        unprobed=np.logical_or.reduce([p.unprobed for p in parts]))
+        unprobed=np.logical_or.reduce([p.unprobed for p in parts]),
+        noisy=np.logical_or.reduce([p.noisy for p in parts]))
 
 
 @dataclasses.dataclass
@@ -292,6 +301,12 @@ def _status(fails: np.ndarray, unsure: np.ndarray) -> str:
     return PASSED
 
 
+NOISY_NOTE = (f"fn is noisy here (a solver's tolerance, or cancellation inside fn): AD "
+              "differs from the finite differences by more than their stated error but within "
+              f"{NOISE_TAIL:g} times it, and that error comes from fn's measured noise, an "
+              "estimate and not a bound")
+
+
 def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.ndarray,
                      est: Estimate, rounding: Rounding) -> Check:
     """Elementwise comparison of an AD result with the oracle's estimate."""
@@ -340,6 +355,10 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     at_kink = kink & ~within
     fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
     fails &= ~overflowed
+    # Beyond a budget that fn's measured noise sets, but within NOISE_TAIL times it: the noise
+    # is an estimate, not a bound, so the mismatch is not decided.
+    noisy_miss = est.noisy & ~within & finite_got & (ratio <= NOISE_TAIL)
+    fails &= ~noisy_miss
     # Unconverged differences are no estimate, but they bound one: an AD result that is not
     # finite would need fn to change by more than its rounding along steps on the element's
     # own scale (jnp.sinc at 1e-25: AD gives -inf, fn is 1 at every step).
@@ -352,7 +371,8 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     # where the central differences did not converge: beside an element far below 1 they
     # step over the kink at 0 (i0e at 4e-28, whose own-scale steps see fn flat).
     unsure = (oracle_undefined | (at_kink & ~matches_side)
-              | (disagree & ~within & ~(at_kink & matches_side)) | (overflowed & ~within))
+              | (disagree & ~within & ~(at_kink & matches_side)) | (overflowed & ~within)
+              | noisy_miss)
     status = _status(fails, unsure)
     if got.size == 0:
         return Check(prop, chain, order, PASSED, leaf, note="empty leaf")
@@ -369,6 +389,8 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
             note = (f"the derivative, {float(np.abs(est.value[index])):.3g} in magnitude, "
                     f"overflows the largest number of AD's dtype ({largest:.3g}): AD's "
                     f"{got[index]} is not judged")
+        elif noisy_miss[index]:
+            note = NOISY_NOTE
         elif est.unprobed[index]:
             note = ("no normal step fits here: steps on the scale of 1 step over what lies "
                     "between 0 and an element far below 1, and steps on that element's own "

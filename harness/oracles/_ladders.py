@@ -122,6 +122,8 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
              "central_err": central_err}
     if "unconverged" in a:  # a doubt about a's estimate, not about b's
         ready["unconverged"] = a["unconverged"] & ~take
+    if "noisy" in a or "noisy" in b:  # whichever estimate is taken keeps its own
+        ready["noisy"] = np.where(take, b.get("noisy", False), a.get("noisy", False))
     group = lambda names: (lambda: {name: np.where(take, b[name], a[name]) for name in names})
     sides = group(_differences.SIDES)
     later = {name: sides for name in _differences.SIDES}
@@ -172,6 +174,18 @@ def mark_in_doubt(noisy: dict, quiet: dict) -> dict:
             if np.any(doubt):
                 leaf["unconverged"] = doubt | leaf.get("unconverged", False)
     return noisy
+
+
+def mark_noisy(stats: dict, masks: dict) -> dict:
+    """``stats`` with a ``noisy`` mask in every leaf that ``masks`` (``_noise.noisy_elements``)
+    covers: estimates whose error comes from fn's measured noise, an estimate not a bound
+    (``harness.error_model._budget.NOISE_TAIL``)."""
+    for key, leaves in stats.items():
+        if key in masks:
+            for leaf, mask in zip(leaves, masks[key]):
+                leaf["noisy"] = np.broadcast_to(mask, np.shape(leaf["central"])) | leaf.get(
+                    "noisy", False)
+    return stats
 
 
 def mark_floored(stats: dict, rows: dict) -> dict:

@@ -186,6 +186,13 @@ def significant(noise: dict, probe: dict, eps: float) -> dict:
     return noise if found else {}
 
 
+def noisy_elements(noise: dict, probe: dict, eps: float) -> dict:
+    """Per key, one mask per leaf (pairs, elements...): where the noise is far above
+    ``eps |f|`` and so sets the error of the finite differences."""
+    return {key: [np.asarray(n, np.float64) > SIGNIFICANT * eps * _scale(v)
+                  for n, v in zip(leaves, probe[key])] for key, leaves in noise.items()}
+
+
 def _scale(v) -> np.ndarray:
     """max |h| over the probe's points, per (pair, element)."""
     v = np.asarray(v)

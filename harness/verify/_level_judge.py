@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from harness.error_model._budget import MEASURED_SAFETY, ORACLE_SAFETY
+from harness.error_model._budget import MEASURED_SAFETY, NOISE_TAIL, ORACLE_SAFETY
 from harness.judging import _accuracy, _compare, _linearity
 from harness.results._report import FAILED, PASSED, Check
 from harness.verify._level_evidence import LevelEvidence
@@ -161,7 +161,7 @@ class LevelJudge:
         # An AD result that is not finite never settles, even against an infinite budget
         # (one that scales with |vjp(c)|): the oracles' own doubts decide.
         settled = bool(np.isfinite(got) and abs(got - expected) <= budget)
-        unsure = not settled and _in_doubt(mains, self.c, got)
+        unsure, unsure_note = _doubt(mains, self.c, got, expected, budget, settled)
         one_sided = ()
         if not settled and any(np.any(m.kink) for m in mains):
             one_sided = tuple(
@@ -174,8 +174,7 @@ class LevelJudge:
                            f"{MEASURED_SAFETY:g} x |<vjp(c) - vjp(c) in float64 copy, t>| "
                            f"{measured:.2e}"),
             oracle=mains[0].oracle + ", inner-product identity", unsure=unsure,
-            unsure_note=("the function has a kink here, its oracles disagree, or its finite "
-                         "differences did not converge"),
+            unsure_note=unsure_note,
             one_sided=one_sided,
             largest=min((_compare.dtype_largest(leaf) for leaf in vjp), default=float("inf")),
             expected_error=float(sum(np.sum(np.abs(c) * ORACLE_SAFETY * m.error)
@@ -243,16 +242,17 @@ class LevelJudge:
             # As in ``vjp_check``: an AD result that is not finite never settles, even against
             # an infinite budget (one that scales with |grad|): the oracles' doubts decide.
             settled = bool(np.isfinite(got) and abs(got - expected) <= budget)
+            unsure, unsure_note = _doubt(mains[:1], [np.ones(())], got, expected, budget,
+                                         settled)
             checks.append(_compare.compare_scalar(
                 prop="grad_matches_oracle", chain=chain, order=self.level.order,
                 leaf="<grad, t> vs J t", got=got, expected=expected,
                 budget=budget, budget_source=f"JVP budget + {rel_source} x |grad||t|",
                 oracle=main.oracle,
-                unsure=not settled and _in_doubt(mains[:1], [np.ones(())], got),
+                unsure=unsure,
                 one_sided=tuple(float(np.real(side.reshape(()))) for side, _ in main.one_sided)
                 if not settled and np.any(main.kink) else (),
-                unsure_note=("the function has a kink here, its oracles disagree, or its finite "
-                             "differences did not converge")))
+                unsure_note=unsure_note))
         return checks
 
     def _on_t(self, kind: str, name: str, leaves) -> float:
@@ -392,6 +392,22 @@ class LevelJudge:
                                       "differentiable here (the Cauchy-Riemann equations fail)")
             checks.append(check)
         return checks
+
+
+def _doubt(mains, weights, got: complex, expected: complex, budget: float,
+           settled: bool) -> tuple[bool, str]:
+    """(whether an unsettled inner-product check is undecided, and why): the estimates it
+    pairs with are in doubt (``_in_doubt``), or their error comes from fn's measured noise
+    and AD is within ``NOISE_TAIL`` times the budget."""
+    if settled:
+        return False, ""
+    if _in_doubt(mains, weights, got):
+        return True, ("the function has a kink here, its oracles disagree, or its finite "
+                      "differences did not converge")
+    near = bool(np.isfinite(got) and abs(got - expected) <= NOISE_TAIL * budget)
+    if near and any(np.any(m.noisy & (np.asarray(w) != 0)) for m, w in zip(mains, weights)):
+        return True, _compare.NOISY_NOTE
+    return False, ""
 
 
 def _in_doubt(mains, weights, got: complex) -> bool:

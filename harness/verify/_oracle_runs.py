@@ -502,6 +502,7 @@ def _estimates(run, runs: _LadderRuns, eps: float):
         # the probe's span, seen as noise (hypot'' at r = 0.002 beside steps of 0.006: 7.7 +-
         # 4.6 with it, 464.712 +- 3e-6 without, where AD gives 464.712). Neither decides.
         merged = _ladders.mark_in_doubt(merged, quiet)
+        merged = _ladders.mark_noisy(merged, _noise.noisy_elements(noise.far, probe, eps))
         run.notes += _noise.notes(noise.far, probe, run.levels[0].key,
                                   run.level_spec(())[1], eps)
     run.notes += runs.notes
