@@ -10,7 +10,7 @@ import numpy as np
 
 from harness.computations import _levels
 from harness.error_model._budget import ORACLE_RELATIVE_FLOOR, lowest_precision
-from harness.judging import _compare
+from harness.judging import _compare, _estimates
 from harness.results._report import FAILED, SKIPPED, Check
 from harness.verify._oracle_runs import complex_step_clamped, complex_step_size
 
@@ -103,14 +103,14 @@ class LevelEvidence:
                 return np.where(np.isfinite(bound), bound, measured)
         return measured
 
-    def estimate(self, leaf: int, role) -> _compare.Estimate:
+    def estimate(self, leaf: int, role) -> _estimates.Estimate:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
-        parts = [_compare.estimate(self.fd[leaf], cs, p, source=self.source,
+        parts = [_estimates.estimate(self.fd[leaf], cs, p, source=self.source,
                                  complex_step=self.complex_step,
                                  trusted_step=self.trusted_step)
                  for p in self.role_pairs[role]]
-        return _compare.add_estimates(parts)
+        return _estimates.add_estimates(parts)
 
     @functools.cached_property
     def complex_step(self) -> float:
@@ -128,7 +128,7 @@ class LevelEvidence:
             dtypes += [s.dtype for s in self.spec]
         return lowest_precision(dtypes)
 
-    def rounding(self, leaf: int, main: _compare.Estimate) -> _compare.Rounding:
+    def rounding(self, leaf: int, main: _estimates.Estimate) -> _compare.Rounding:
         dtype = self.precision(leaf)
         rel, rel_source = self.run.tolerance.relative(dtype)
         # An estimate that did not converge is no derivative: it sets no scale (1/x at

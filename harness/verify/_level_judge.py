@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 
 from harness.error_model._budget import MEASURED_SAFETY, NOISE_TAIL, ORACLE_SAFETY
-from harness.judging import _accuracy, _compare, _linearity
+from harness.judging import _accuracy, _compare, _estimates, _linearity
 from harness.results._report import FAILED, PASSED, Check
 from harness.verify._level_evidence import LevelEvidence
 
@@ -216,7 +216,7 @@ class LevelJudge:
             for j, (cg, v, grad_difference, vjp_difference) in enumerate(
                     self._grad_and_vjp(c, grad, vjp, grad64, vjp64)):
                 zeros = np.broadcast_to(0.0, v.shape)
-                identity = _compare.Estimate(
+                identity = _estimates.Estimate(
                     v, zeros, zeros, np.broadcast_to(False, v.shape),
                     np.broadcast_to(False, v.shape), (), "identity: vjp(c) = c * grad")
                 scale = self._identity_scale(j, c, cg, v, spread)
@@ -340,7 +340,7 @@ class LevelJudge:
             value = real(fields["value"])
             one_sided = tuple((real(fields[side]), fields[side + "_err"])
                               for side in ("forward", "backward"))
-            est = _compare.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
+            est = _estimates.Estimate(value, fields["error"], np.zeros(g.shape), fields["kink"],
                                   fields["disagree"], one_sided,
                                   main.oracle + ", along unit vectors",
                                   unconverged=fields["unconverged"], flat=fields["flat"])
@@ -381,7 +381,7 @@ class LevelJudge:
         checks = []
         for i, (main, rounding) in enumerate(zip(mains, roundings)):
             rotated = self.evidence.estimate(i, "cauchy_riemann")
-            expected = _compare.Estimate(
+            expected = _estimates.Estimate(
                 1j * main.value, main.error + rotated.error, main.center,
                 main.kink | rotated.kink, main.disagree | rotated.disagree, (), main.oracle)
             check = _compare.compare_elements(
