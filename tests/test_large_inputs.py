@@ -15,16 +15,16 @@ import pytest
 import harness
 from harness.computations import _oracle_programs
 from harness.computations._levels import levels_for
-from harness.oracles import _differences
+from harness.oracles import _differences, _steps
 
-STEPS = 0.018 * 2.0 ** -np.arange(_differences.LADDER_LEVELS)
+STEPS = 0.018 * 2.0 ** -np.arange(_steps.LADDER_LEVELS)
 
 
 @pytest.fixture
 def small_thresholds(monkeypatch):
     """Shortcuts for large inputs taken from a few hundred elements and a few kilobytes on."""
-    monkeypatch.setattr(_differences, "EXACT_DISPLACEMENT_SIZE", 64)
-    monkeypatch.setattr(_differences, "DISPLACEMENT_CANDIDATES", 16)
+    monkeypatch.setattr(_steps, "EXACT_DISPLACEMENT_SIZE", 64)
+    monkeypatch.setattr(_steps, "DISPLACEMENT_CANDIDATES", 16)
     monkeypatch.setattr(_differences, "MAP_MEMORY", 4096)
 
 
@@ -42,10 +42,10 @@ def test_displacement_of_a_large_leaf_bounds_the_exact_one_and_finds_its_worst(
     if case == "exact moves at larger ratios":
         # 1 + 2^-k moves exactly: the elements of largest |x| / |t| show no error at all,
         # and the worst is one of smaller ratio, which only the bound accounts for.
-        steps = 2.0 ** -np.arange(1, _differences.LADDER_LEVELS + 1)
+        steps = 2.0 ** -np.arange(1, _steps.LADDER_LEVELS + 1)
         x[:100], t[:100] = 1.0, 2.0 ** -20
-    exact = _differences._exact_displacement(x, t, steps)
-    found = _differences.displacement_error([x], [t], steps)
+    exact = _steps._exact_displacement(x, t, steps)
+    found = _steps.displacement_error([x], [t], steps)
     eps = float(np.finfo(np.float64).eps)
     assert np.all(found >= exact), (found, exact)
     # What is added is the rounding bound of the elements not counted exactly: never more
@@ -59,12 +59,12 @@ def test_displacement_of_a_large_leaf_bounds_the_exact_one_and_finds_its_worst(
 def test_displacement_is_prepared_once_per_pair():
     rng = np.random.default_rng(4)
     x, t = [rng.normal(size=300)], [rng.normal(size=300)]
-    moves = _differences.MoveErrors(x, t)
+    moves = _steps.MoveErrors(x, t)
     for start in (0, 10, 20):
-        steps = _differences.steps_below(_differences.first_step(x, t), start=start)
-        np.testing.assert_array_equal(moves(steps), _differences._exact_displacement(
+        steps = _steps.steps_below(_steps.first_step(x, t), start=start)
+        np.testing.assert_array_equal(moves(steps), _steps._exact_displacement(
             x[0], t[0], steps))
-        np.testing.assert_array_equal(steps, _differences.ladder(x, t, start=start))
+        np.testing.assert_array_equal(steps, _steps.ladder(x, t, start=start))
 
 
 def _stencil_program(x, t, steps):

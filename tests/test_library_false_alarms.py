@@ -322,12 +322,26 @@ def test_solver_noise_that_ladders_assuming_eps_f_would_hide():
     assert harness.check(wrong, (x,), seed=2).verdict == "failed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "false alarm of the harness: with a stopping error of 1e-9 that changes on a scale of "
-    "1e-11, finite differences are off by 9e-4 where the oracle claims 4.6e-7; the ladder's "
-    "error does not yet follow noise that the probes measure below its true size"))
 def test_solver_noise_on_a_scale_far_below_the_probes_spacing():
+    """A stopping error of 1e-9 that changes on a scale of 1e-11: finite differences are off
+    by 9e-4. The complex step, exact for the function as written, takes the derivative of
+    that error too (of size 1), which AD leaves out: where fn is measured noisy it neither
+    stands in for the differences nor disputes them. Over seeds 0 to 9, 8 checks were false
+    alarms; now 2 are (``test_solver_noise_whose_probes_see_it_smooth``)."""
     x = np.array([-0.04460181266614294, 1.9058492877441782, 1.1027647524073134])
     fn = lambda a: solver_with_stopping_error(a, frequency=1e11)
     report = harness.check(fn, (x,), seed=6)
+    assert report.ok, report
+    wrong = with_wrong_jvp(fn, lambda dy, t: 1.01 * dy)
+    assert harness.check(wrong, (x,), seed=6).verdict == "failed"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "false alarm of the harness: a stopping error that is a sinusoid of wavelength 6e-11 looks "
+    "smooth to both noise probes at out[1] (its samples there are not white noise: their sixth "
+    "differences grow at twice the spacing), so the ladders are judged by eps |f|"))
+def test_solver_noise_whose_probes_see_it_smooth():
+    x = np.array([-0.04460181266614294, 1.9058492877441782, 1.1027647524073134])
+    fn = lambda a: solver_with_stopping_error(a, frequency=1e11)
+    report = harness.check(fn, (x,), seed=7)
     assert report.ok, report

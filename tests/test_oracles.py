@@ -17,13 +17,13 @@ import pytest
 from jax.scipy.special import erf
 
 import harness
-from harness.oracles import _differences
+from harness.oracles import _differences, _steps
 
 EPS64 = float(np.finfo(np.float64).eps)
 ACCURACY = 1e-10  # relative, float64
 HONESTY_SAFETY = 4.0  # the harness's oracle safety factor
 HONESTY_FLOOR = 5e-11  # the harness's normwise floor for float64 oracles
-RETRY_START = 3 * _differences.LADDER_LEVELS  # the deepest ladder the harness retries with
+RETRY_START = 3 * _steps.LADDER_LEVELS  # the deepest ladder the harness retries with
 
 
 def central_oracle(fn, xs, ts, *, start=None):
@@ -36,7 +36,7 @@ def central_oracle(fn, xs, ts, *, start=None):
     exceeds 1e-3 of it, keeping the estimate with the smaller error estimate.
     """
     starts = ([start] if start is not None
-              else range(0, RETRY_START + 1, _differences.LADDER_LEVELS))
+              else range(0, RETRY_START + 1, _steps.LADDER_LEVELS))
     best = (float("nan"), float("inf"))
     with jax.enable_x64(True):
         xs = [np.asarray(x, np.float64) for x in xs]
@@ -45,7 +45,7 @@ def central_oracle(fn, xs, ts, *, start=None):
         one = lambda x, t, s: _differences.stencil(h, x, t, s, eager=False)
         program = jax.jit(jax.vmap(one))
         for first in starts:
-            steps = _differences.ladder(xs, ts, start=first)[None]  # one pair
+            steps = _steps.ladder(xs, ts, start=first)[None]  # one pair
             values = program([x[None] for x in xs], [t[None] for t in ts], steps)
             summary = _differences.summarize_pairs(np.asarray(values[0]), steps, EPS64)
             value, error = float(summary["central"][0]), float(summary["central_err"][0])
@@ -95,31 +95,31 @@ RECIPROCAL_NEAR_POLE = (
 # ---- the ladder --------------------------------------------------------------------------
 
 
-def test_ladder_halves_from_a_tenth_of_the_scale_of_x():
-    steps = _differences.ladder([np.float64(3.0)], [np.float64(2.0)])
-    assert steps.shape == (_differences.LADDER_LEVELS,)
-    assert steps[0] == pytest.approx(0.1 * (3.0 + 1.0) / 2.0)
+def test_ladder_halves_from_a_tenth_of_the_scale_of_x_rounded_down_to_a_power_of_two():
+    steps = _steps.ladder([np.float64(3.0)], [np.float64(2.0)])
+    assert steps.shape == (_steps.LADDER_LEVELS,)
+    assert steps[0] == _steps.power_of_two_at_most(0.1 * (3.0 + 1.0) / 2.0) == 0.125
     np.testing.assert_allclose(steps[1:] / steps[:-1], 0.5)
 
 
 @pytest.mark.parametrize("x", [0.0, 1e-8, -1e-300], ids=["zero", "1e-8", "tiny-negative"])
 def test_ladder_has_a_usable_step_at_and_near_zero(x):
-    steps = _differences.ladder([np.float64(x)], [np.float64(1.0)])
-    assert steps[0] == pytest.approx(0.1 * (abs(x) + 1.0))
+    steps = _steps.ladder([np.float64(x)], [np.float64(1.0)])
+    assert steps[0] == _steps.power_of_two_at_most(0.1 * (abs(x) + 1.0))
     assert np.all(steps > 0)
 
 
 def test_ladder_takes_the_smallest_scale_over_moving_elements():
     x = np.array([1e6, 1.0, -50.0])
     t = np.array([1.0, 4.0, 0.0])  # the third element does not move
-    steps = _differences.ladder([x], [t])
-    assert steps[0] == pytest.approx(0.1 * (1.0 + 1.0) / 4.0)
+    steps = _steps.ladder([x], [t])
+    assert steps[0] == _steps.power_of_two_at_most(0.1 * (1.0 + 1.0) / 4.0)
 
 
 def test_retry_ladders_continue_below_the_first():
-    first = _differences.ladder([np.float64(1.0)], [np.float64(1.0)])
-    deeper = _differences.ladder([np.float64(1.0)], [np.float64(1.0)],
-                                 start=_differences.LADDER_LEVELS)
+    first = _steps.ladder([np.float64(1.0)], [np.float64(1.0)])
+    deeper = _steps.ladder([np.float64(1.0)], [np.float64(1.0)],
+                                 start=_steps.LADDER_LEVELS)
     assert deeper[0] == pytest.approx(first[-1] / 2)
 
 
@@ -172,7 +172,7 @@ def test_central_oracle_on_an_array_argument_is_elementwise():
     x = np.array([0.0, 1e-8, 1.0, -2.3])
     t = np.array([1.0, -2.0, 0.5, 3.0])
     with jax.enable_x64(True):
-        steps = _differences.ladder([x], [t])[None]
+        steps = _steps.ladder([x], [t])[None]
         h = lambda leaves: [jnp.exp(leaves[0])]
         one = lambda a, b, s: _differences.stencil(h, a, b, s, eager=False)
         values = jax.jit(jax.vmap(one))([x[None]], [t[None]], steps)
@@ -185,7 +185,7 @@ def test_central_oracle_on_an_array_argument_is_elementwise():
 def test_oracle_for_reciprocal_near_its_pole_is_honest():
     # Each ladder alone, as the harness runs them: the first is wrong but claims accuracy.
     estimates = [central_oracle(lambda x: 1.0 / x, [1e-8], [1.0], start=start)
-                 for start in range(0, RETRY_START + 1, _differences.LADDER_LEVELS)]
+                 for start in range(0, RETRY_START + 1, _steps.LADDER_LEVELS)]
     for value, error in estimates:
         assert abs(value + 1e16) <= HONESTY_SAFETY * error + HONESTY_FLOOR * 1e16
 
@@ -203,7 +203,7 @@ def test_oracle_for_sin_at_a_large_argument_is_honest():
 def test_oracle_is_honest_for_an_element_far_larger_than_the_others():
     x, t = np.array([1.0, 1e15]), np.array([1.0, 1.0])
     with jax.enable_x64(True):
-        steps = _differences.ladder([x], [t])[None]
+        steps = _steps.ladder([x], [t])[None]
         h = lambda leaves: [jnp.sin(leaves[0])]
         one = lambda a, b, s: _differences.stencil(h, a, b, s, eager=False)
         values = jax.jit(jax.vmap(one))([x[None]], [t[None]], steps)
@@ -429,8 +429,8 @@ def test_running_error_bounds_of_the_stencil_widen_the_central_error():
     """Where the bound of each stencil value exceeds eps |h|, it sets the rounding of the
     quotient: x log y at (0, 1) along (1, 1), with y's rounding eps, not eps |h| ~ eps s^2, on a
     ladder of small steps (s ~ 1e-7), as retried where the first left an estimate unresolved."""
-    steps = _differences.ladder([np.zeros(1), np.ones(1)], [np.ones(1), np.ones(1)],
-                                start=2 * _differences.LADDER_LEVELS)
+    steps = _steps.ladder([np.zeros(1), np.ones(1)], [np.ones(1), np.ones(1)],
+                                start=2 * _steps.LADDER_LEVELS)
     offsets = np.concatenate([steps, -steps, [0.0]])
     values = (offsets * np.log1p(offsets))[:, None]
     eps = float(np.finfo(np.float64).eps)

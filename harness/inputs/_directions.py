@@ -18,13 +18,32 @@ def generator(seed: int, *role: str | int) -> np.random.Generator:
     return np.random.default_rng(words)
 
 
+# Significant bits of a random direction: few enough that its product with any step of the
+# oracle (a power of two times an integer of up to 4 bits) is exact in float64
+# (``harness.oracles._steps.power_of_two_at_most``).
+DIRECTION_BITS = 48
+
+
 def normal_like(rng: np.random.Generator, shape: Sequence[int], dtype: Any) -> np.ndarray:
-    """Standard normal values of ``dtype`` (complex: unit variance split over both parts)."""
+    """Standard normal values of ``dtype`` (complex: unit variance split over both parts),
+    rounded to ``DIRECTION_BITS`` significant bits.
+
+    >>> v = normal_like(np.random.default_rng(0), (1000,), np.float64)
+    >>> bool(np.all(np.ldexp(np.frexp(v)[0], DIRECTION_BITS) % 1 == 0))
+    True
+    """
     if jnp.issubdtype(dtype, jnp.complexfloating):
         value = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+        value = _rounded(value.real) + 1j * _rounded(value.imag)
     else:
-        value = rng.standard_normal(shape)
+        value = _rounded(rng.standard_normal(shape))
     return np.asarray(value).astype(dtype)
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """float64 ``values`` rounded to ``DIRECTION_BITS`` significant bits."""
+    mantissa, exponent = np.frexp(values)
+    return np.ldexp(np.round(np.ldexp(mantissa, DIRECTION_BITS)), exponent - DIRECTION_BITS)
 
 
 def normal_leaves(rng: np.random.Generator, like: Sequence[Any]) -> list[np.ndarray]:

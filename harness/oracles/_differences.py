@@ -18,109 +18,7 @@ import jax.extend.core
 import jax.numpy as jnp
 import numpy as np
 
-LADDER_LEVELS = 10
 EXTRAPOLATIONS = 3
-STEP_SCALE = 0.1
-
-
-STEP_CAP = 10.0
-
-
-def ladder(x: Sequence[Any], t: Sequence[Any], *, start: int = 0) -> np.ndarray:
-    """Steps along ``t``, halving from ``0.1 min_j min(|x_j| + 1, 10) / |t_j|``.
-
-    The scale is absolute plus relative per element (so x = 0 and x = 1e-8 get a step), capped
-    at 10 so that a large x cannot stretch the step over the features of an oscillating or
-    saturating function (sin at 1e4), and the smallest over the elements that move. Steps too
-    small for the float spacing at large x are penalized by ``displacement_error``.
-
-    >>> ladder([np.float64(3.0)], [np.float64(2.0)])[:3]
-    array([0.2 , 0.1 , 0.05])
-    """
-    return steps_below(first_step(x, t), start=start)
-
-
-def first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
-    """The first step of ``ladder(x, t)``: at least ``MOVE_SPACINGS`` float spacings of every
-    element that moves, where the capped step is shorter (x = 1e17, whose float64 spacing is
-    16, is not moved by a step of 1 at all).
-
-    >>> float(first_step([np.array([1e17, 1.0])], [np.array([1.0, 0.0])]))
-    65536.0
-    """
-    return StepScales(x).first(t)
-
-
-# The first step moves every element by at least this many float spacings: the ladder's
-# halvings then keep the realized moves of its first levels within 1% of what was asked.
-MOVE_SPACINGS = 4096
-
-
-class StepScales:
-    """What ``first_step`` needs of a point, prepared once for every direction along it (a
-    check's directions share their point: at 8M parameters each pass over it counts)."""
-
-    def __init__(self, x: Sequence[Any]):
-        self._x = [np.asarray(v) for v in x]
-        self._capped: list = [None] * len(self._x)
-        self._largest: list = [None] * len(self._x)
-
-    def _leaf(self, i: int) -> tuple[np.ndarray, float]:
-        if self._capped[i] is None:
-            size = np.abs(self._x[i])
-            self._largest[i] = float(np.max(size, initial=0.0))
-            self._capped[i] = np.minimum(size + 1.0, STEP_CAP)
-        return self._capped[i], self._largest[i]
-
-    def first(self, t: Sequence[Any]) -> float:
-        return self.first_and_floored(t)[0]
-
-    def first_and_floored(self, t: Sequence[Any]) -> tuple[float, bool]:
-        """The first step along ``t``, and whether the spacing floor raised it above the
-        capped step: its ladder then steps over features of fn shorter than the floor (sin
-        at 1e15, whose period is 50 float64 spacings), and does not resolve those."""
-        smallest, floor = np.inf, 0.0
-        for i, tv in enumerate(t):
-            if np.size(tv):
-                capped, largest = self._leaf(i)
-                tv = np.abs(np.asarray(tv))
-                with np.errstate(divide="ignore"):  # an element that does not move: inf
-                    smallest = min(smallest, float(np.min(capped / tv)))
-                if np.spacing(largest) * MOVE_SPACINGS > STEP_SCALE * 1e-3:
-                    floor = max(floor, _spacing_floor(np.abs(self._x[i]), tv))
-        capped = STEP_SCALE * (smallest if np.isfinite(smallest) else 1.0)
-        return max(capped, floor), floor > capped
-
-
-def _spacing_floor(size: np.ndarray, tv: np.ndarray) -> float:
-    """``MOVE_SPACINGS`` float spacings of the largest moving element over its ``|t|``."""
-    moving = tv != 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        floors = np.where(moving, np.spacing(size) * MOVE_SPACINGS / np.where(moving, tv, 1.0),
-                          0.0)
-    return float(np.max(floors, initial=0.0))
-
-
-def own_scale_first_step(x: Sequence[Any], t: Sequence[Any]) -> float:
-    """The first step of a ladder on the scale of the smallest nonzero element that moves,
-    ``0.1 min_j |x_j| / |t_j|``: where that element is far below 1, ``first_step``'s ladders
-    step over what lies between it and 0 (the pole of cbrt beside x = -1e-30).
-
-    >>> own_scale_first_step([np.array([-1e-30, 0.0])], [np.array([2.0, 1.0])])
-    5e-32
-    """
-    smallest = np.inf
-    for xv, tv in zip(x, t):
-        xv, tv = np.abs(np.asarray(xv)).reshape(-1), np.abs(np.asarray(tv)).reshape(-1)
-        moving = (tv != 0) & (xv != 0)
-        if np.any(moving):
-            smallest = min(smallest, float(np.min(xv[moving] / tv[moving])))
-    return STEP_SCALE * smallest if np.isfinite(smallest) else first_step(x, t)
-
-
-def steps_below(first: float, *, start: int = 0) -> np.ndarray:
-    """``LADDER_LEVELS`` steps halving from ``first`` halved ``start`` times."""
-    return first * 2.0 ** -(start + np.arange(LADDER_LEVELS, dtype=np.float64))
 
 
 def _tableau(quotients, rounding, power: int):
@@ -145,115 +43,6 @@ def _tableau(quotients, rounding, power: int):
     best = np.argmin(err, axis=0)
     pick = lambda a: np.take_along_axis(a, best[None], axis=0)[0]
     return pick(est), pick(err)
-
-
-# Leaves above this size count their worst elements exactly and bound the rest
-# (``_leaf_displacement``).
-EXACT_DISPLACEMENT_SIZE = 1 << 16
-DISPLACEMENT_CANDIDATES = 1 << 12
-
-
-def displacement_error(x: Sequence[Any], t: Sequence[Any], steps: np.ndarray) -> np.ndarray:
-    """Per step, the worst relative error of the realized move ``(x + s t) - x`` against ``s t``.
-
-    A step too small for the spacing of the floating-point numbers at some element does not
-    move that element as asked (at 1e15 a float64 moves by multiples of 0.125); the quotient is
-    then off by this relative amount, which joins its error estimate.
-
-    >>> displacement_error([np.array([1e15, 1.0])], [np.array([1.0, 1.0])], np.array([0.1]))
-    array([0.25])
-    """
-    return MoveErrors(x, t)(steps)
-
-
-class MoveErrors:
-    """``displacement_error`` of one (point, direction) pair, prepared once for every ladder.
-
-    >>> moves = MoveErrors([np.array([1e15, 1.0])], [np.array([1.0, 1.0])])
-    >>> moves(np.array([0.1, 0.05]))
-    array([0.25, 1.  ])
-    """
-
-    def __init__(self, x: Sequence[Any], t: Sequence[Any]):
-        self._x, self._t, self._leaves = x, t, None
-
-    def _prepare(self) -> None:
-        self._leaves = []
-        for xv, tv in zip(self._x, self._t):
-            xv, tv = np.asarray(xv).reshape(-1), np.asarray(tv).reshape(-1)
-            moving = tv != 0
-            if not np.all(moving):
-                xv, tv = xv[moving], tv[moving]
-            if xv.size:
-                self._leaves.append(_LeafMoves(xv, tv))
-
-    def __call__(self, steps: np.ndarray) -> np.ndarray:
-        if self._leaves is None:  # on first use: a pair that never runs costs nothing
-            self._prepare()
-        worst = np.zeros(steps.shape)
-        for leaf in self._leaves:
-            worst = np.maximum(worst, leaf(steps))
-        return worst
-
-
-def _exact_displacement(xs: np.ndarray, ts: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """``displacement_error`` of one leaf's moving elements, element by element, per step."""
-    worst = np.zeros(steps.shape)
-    tiny = float(np.finfo(np.result_type(xs, np.float64)).tiny)
-    for sign in (1.0, -1.0):
-        wanted = sign * steps[:, None] * ts[None, :]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            realized = _flushed(_flushed(xs[None, :] + _flushed(wanted, tiny), tiny)
-                                - xs[None, :], tiny)
-            rel = np.max(np.abs(realized - wanted) / np.abs(wanted), axis=1)
-        worst = np.maximum(worst, np.where(np.isfinite(rel), rel, 1.0))
-    return worst
-
-
-def _flushed(values: np.ndarray, tiny: float) -> np.ndarray:
-    """``values`` with subnormal numbers flushed to zero, as XLA's CPU backend computes: a
-    step whose ``s t`` is subnormal does not move x there (entr at 2.2e-308, whose steps on
-    its own scale left x where it was and gave differences of exactly 0)."""
-    return np.where(np.abs(values) < tiny, 0.0, values)
-
-
-class _LeafMoves:
-    """``_exact_displacement`` of a small leaf's moving elements; of a large one, exact on the
-    elements that can hold the worst and bounded on the others.
-
-    Two roundings put the realized move of element j within ``eps (|x_j| / |s t_j| + 2)`` of
-    ``s t_j``, relatively, and an element at x_j = 0 moves exactly. So the elements of
-    largest ``|x_j| / |t_j|`` are counted exactly and the rest by that bound: a leaf of
-    millions of parameters costs one pass instead of a (steps, elements) array per sign.
-    """
-
-    def __init__(self, xs: np.ndarray, ts: np.ndarray):
-        self.rest = None  # the largest |x_j| / |t_j| outside the exact elements
-        if xs.size <= EXACT_DISPLACEMENT_SIZE or not (
-                np.all(np.isfinite(xs)) and np.all(np.isfinite(ts))):
-            self.xs, self.ts = xs, ts
-            return
-        ratio = np.abs(xs)
-        np.divide(ratio, np.abs(ts), out=ratio)
-        exact = np.argpartition(ratio, -DISPLACEMENT_CANDIDATES)[-DISPLACEMENT_CANDIDATES:]
-        self.xs, self.ts = xs[exact], ts[exact]
-        ratio[exact] = 0.0
-        self.rest = float(np.max(ratio))
-        self.eps = float(np.finfo(np.result_type(xs, ts, np.float64)).eps)
-        self.t_max = float(np.max(np.abs(ts)))
-        self.tiny = float(np.finfo(np.result_type(xs, ts, np.float64)).tiny)
-        self.t_min = float(np.min(np.abs(ts)))  # the moving elements' smallest |t_j|
-
-    def __call__(self, steps: np.ndarray) -> np.ndarray:
-        found = _exact_displacement(self.xs, self.ts, steps)
-        if self.rest is None or not self.rest > 0:
-            return found
-        if not np.isfinite(self.t_max * np.max(steps)):
-            return np.ones(steps.shape)  # s t overflows: the move is not what was asked
-        bound = self.eps * (self.rest / steps * (1 + 4 * self.eps) + 2)
-        # A move below the smallest normal number is flushed to zero (``_flushed``).
-        bound = np.where(steps * self.t_min < self.tiny, 1.0, bound)
-        return np.maximum(found, bound)
 
 
 class Summary(dict):
@@ -286,10 +75,10 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     """Turn h at offsets ``[+steps, -steps, 0]`` into central and one-sided estimates.
 
     Runs on the host in NumPy: the device program only evaluates h on the stencil. ``moved``
-    is ``displacement_error`` per step; ``noise`` the error of one evaluation of h measured by
-    ``evaluation_noise`` at each step (it replaces ``eps |h|`` where it is larger); ``bounds`` the
-    running-error bound of each value of the stencil (``stencil_bound_program``), which
-    replaces ``eps |h|`` at that offset where it is larger.
+    is ``_steps.displacement_error`` per step; ``noise`` the error of one evaluation of h
+    measured by ``evaluation_noise`` at each step (it replaces ``eps |h|`` where it is
+    larger); ``bounds`` the running-error bound of each value of the stencil
+    (``stencil_bound_program``), which replaces ``eps |h|`` at that offset where it is larger.
     """
     m = steps.shape[0]
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]

@@ -191,7 +191,7 @@ def mark_noisy(stats: dict, masks: dict) -> dict:
 def mark_floored(stats: dict, rows: dict) -> dict:
     """``stats`` with a ``floored`` mask in every leaf: the estimates of the pairs that
     ``rows`` marks (per level key, one bool per pair run), whose ladders began at the spacing
-    floor of an element far beyond 1 (``_differences.StepScales``). Their steps are longer
+    floor of an element far beyond 1 (``_steps.StepScales``). Their steps are longer
     than the features of an oscillating fn there, whose quotients alias to a stable wrong
     value (sin at 1e15 gave 1.2e-4 +- 6e-9 where its second derivative is -1.41)."""
     for key, leaves in stats.items():

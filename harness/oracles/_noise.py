@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from harness.oracles import _differences
+from harness.oracles import _steps
 
 # The probe: h on 2 LADDER_LEVELS + 1 equally spaced points, this many halvings below
 # the ladder's first step apart; its high-order differences are h's noise (Moré and Wild's
@@ -35,10 +35,10 @@ WIDE_SPACING = 4
 
 def noise_steps(first: float, *, spacing: int = NOISE_SPACING) -> np.ndarray:
     """The probe's offsets below a ladder whose first step is ``first``
-    (``_differences.first_step``): delta, 2 delta, ..., LADDER_LEVELS delta, with delta
+    (``_steps.first_step``): delta, 2 delta, ..., LADDER_LEVELS delta, with delta
     ``spacing`` halvings below it."""
     delta = first * 2.0 ** -spacing
-    return delta * np.arange(1, _differences.LADDER_LEVELS + 1, dtype=np.float64)
+    return delta * np.arange(1, _steps.LADDER_LEVELS + 1, dtype=np.float64)
 
 
 def wide_noise_steps(first: float) -> np.ndarray:
@@ -123,16 +123,15 @@ def evaluation_noise(values: np.ndarray, moved: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(noise), noise, 0.0)
 
 
-# A probe whose largest central quotient disagrees with the ladders' estimate by more than
-# this many times its noise spans a feature of fn (a pole at 1e-8 from x): it measured that,
-# not noise.
+# A probe whose own slope disagrees with the ladders' estimate by more than this many times
+# its noise spans a feature of fn (a pole at 1e-8 from x): it measured that, not noise.
 CONSISTENCY = 4.0
 
 
 def measured(probe: dict, probe_steps: dict, moves: dict) -> dict:
     """The noise of every finite-difference leaf of a probe run: key -> one array per leaf.
 
-    ``moves`` holds the ``_differences.MoveErrors`` of every pair, per level.
+    ``moves`` holds the ``_steps.MoveErrors`` of every pair, per level.
     """
     noise = {}
     for key, value in probe.items():
@@ -153,24 +152,45 @@ def consistent(noise: dict, probe: dict, probe_steps: dict, estimates: dict) -> 
         kept = []
         for n, v, summary in zip(leaves, probe[key], estimates[key]):
             v = np.asarray(v)
-            m = probe_steps[key[0]].shape[1]
             wide = s.reshape(s.shape + (1,) * (v.ndim - 2))
-            half = m // 2
             with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                # The central quotients at the widest offset and at half of it, extrapolated:
-                # their step-squared truncation cancels (tanh'' at 6.7 has 3e-11 of it at the
-                # widest offset alone, more than the 4e-13 of noise it is compared against).
-                slope = (v[:, m - 1] - v[:, 2 * m - 1]) / (2 * wide)
-                slope_half = (v[:, half - 1] - v[:, m + half - 1]) / (2 * wide * half / m)
-                extrapolated = (4 * slope_half - slope) / 3
+                slope = _probe_slope(v) / wide
                 central = np.asarray(summary["central"])
-                # The noise of the extrapolation is about twice that of the widest quotient.
-                allowed = (2 * CONSISTENCY * n / wide + np.asarray(summary["central_err"])
-                           + 1e-6 * np.abs(central))
-                ok = np.abs(extrapolated - central) <= allowed
+                allowed = (CONSISTENCY * SLOPE_NOISE * n / wide
+                           + np.asarray(summary["central_err"]) + 1e-6 * np.abs(central))
+                ok = np.abs(slope - central) <= allowed
             kept.append(np.where(ok, n, 0.0))
         out[key] = kept
     return out
+
+
+def _slope_weights(levels: int) -> np.ndarray:
+    """Weights ``w_k`` (k = 1..levels) of the least-squares cubic's slope through the probe's
+    2 levels + 1 equally spaced values, in units of the widest offset: the slope is
+    ``sum_k w_k (h(k delta) - h(-k delta))``. The cubic takes up the step-squared truncation
+    of central differences (tanh'' at 6.7 has 3e-11 of it at the widest offset alone, more
+    than the 4e-13 of noise it is compared against)."""
+    u = np.arange(-levels, levels + 1) / levels
+    row = np.linalg.pinv(np.vander(u, 4, increasing=True))[1]
+    return row[levels + 1:]
+
+
+_SLOPE_WEIGHTS = _slope_weights(_steps.LADDER_LEVELS)
+# The standard deviation of that slope where each value is off by noise n: SLOPE_NOISE n over
+# the widest offset (0.91; the two-point extrapolation from the widest offset and half of it,
+# used before, has 1.9 and failed a right gammaln(det(I + E)), whose slope the least-squares
+# fit through all 21 values matched to half its noise).
+SLOPE_NOISE = float(np.sqrt(2 * np.sum(_SLOPE_WEIGHTS ** 2)))
+
+
+def _probe_slope(values: np.ndarray) -> np.ndarray:
+    """The least-squares slope of a probe's values (pairs, 2 levels + 1, ...), times its
+    widest offset (``_slope_weights``)."""
+    m = _SLOPE_WEIGHTS.shape[0]
+    slope = np.zeros(values[:, 0].shape, np.result_type(values.dtype, np.float64))
+    for k, weight in enumerate(_SLOPE_WEIGHTS):
+        slope += weight * (values[:, k] - values[:, m + k])
+    return slope
 
 
 # Noise below this many times eps |f| is what the ladders assume already.

@@ -110,7 +110,9 @@ class LevelEvidence:
                                  complex_step=self.complex_step,
                                  trusted_step=self.trusted_step)
                  for p in self.role_pairs[role]]
-        return _estimates.add_estimates(parts)
+        away = [functools.partial(_estimates.away_from_zero, self.pairs[p][1], self.pairs[p][2])
+                for p in self.role_pairs[role]]
+        return _estimates.add_estimates(parts, away)
 
     @functools.cached_property
     def complex_step(self) -> float:

@@ -164,9 +164,13 @@ class LevelJudge:
         unsure, unsure_note = _doubt(mains, self.c, got, expected, budget, settled)
         one_sided = ()
         if not settled and any(np.any(m.kink) for m in mains):
+            # Two sums of one-sided derivatives, or four (``_estimates.add_estimates``): a
+            # leaf with two stands in its own for the other two.
+            sides = max(len(m.one_sided) for m in mains)
             one_sided = tuple(
-                _compare.pairing(self.c, [np.where(m.kink, m.one_sided[side][0], m.value)
-                                        for m in mains]) for side in (0, 1))
+                _compare.pairing(self.c, [np.where(m.kink, m.one_sided[
+                    side % len(m.one_sided)][0], m.value) for m in mains])
+                for side in range(sides))
         return _compare.compare_scalar(
             prop="vjp_matches_oracle", chain=chain, order=self.level.order,
             leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,

@@ -32,7 +32,7 @@ from harness.computations import _compiled, _levels
 from harness.error_model._budget import ORACLE_SAFETY, lowest_precision
 from harness.inputs._arguments import float64_twin
 from harness.judging import _compare
-from harness.oracles import _differences
+from harness.oracles import _differences, _steps
 from harness.results._report import FAILED, Check
 
 # The inner products a scalar-output check compares along one direction for all inputs.
@@ -96,13 +96,13 @@ class _Restricted:
         ad = _compare.pairing(self.a, t)
         best = None
         for attempt in range(LADDER_TRIES):
-            steps = _differences.ladder(self.x, t, start=attempt * _differences.LADDER_LEVELS)
+            steps = _steps.ladder(self.x, t, start=attempt * _steps.LADDER_LEVELS)
             with jax.enable_x64(True):
                 raw = np.asarray(jax.device_get(self.program(
                     self.x, self.fixed, self.inner, self.c, t, steps)), np.float64)
             summary = _differences.summarize_stencil(
                 raw, steps, float(np.finfo(raw.dtype).eps),
-                _differences.displacement_error(self.x, t, steps))
+                _steps.displacement_error(self.x, t, steps))
             value, error = float(summary["central"]), float(summary["central_err"])
             if best is None or error < best[1]:
                 best = (value, error)

@@ -18,7 +18,7 @@ def oracle_pairs(run, level, tangent, x64=None):
 
     ``twin`` is the index of the pair whose direction has the same magnitude element by
     element (a sign flip, a rotation by i, a padding part share their tangent's): its
-    first step (``_differences.first_step``) serves both, found in one pass over the point.
+    first step (``_steps.first_step``) serves both, found in one pass over the point.
     """
     if x64 is None:
         x64 = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]

@@ -18,7 +18,7 @@ from harness.computations import _compiled, _levels, _oracle_programs
 from harness.error_model import _running_error
 from harness.error_model._budget import lowest_precision
 from harness.inputs._arguments import float64_twin
-from harness.oracles import _differences, _ladders, _noise
+from harness.oracles import _differences, _ladders, _noise, _steps
 from harness.verify._oracle_pairs import (
     flipped_pairs,
     is_sign_flip,
@@ -159,13 +159,13 @@ class _LadderRuns:
         self.ad_args = _on_device(ad_args, copies)
         self.bound_program = bound_program
         self.ran, self.notes = False, []
-        self.moves = {k: [_differences.MoveErrors(p[1], p[2]) for p in v]
+        self.moves = {k: [_steps.MoveErrors(p[1], p[2]) for p in v]
                       for k, v in pairs.items()}
         found: dict = {}
         for k, v in pairs.items():
             # The pairs share their point (one StepScales for all), and a pair with a twin
             # (``oracle_pairs``) its twin's first step.
-            scales = _differences.StepScales(v[0][1])
+            scales = _steps.StepScales(v[0][1])
             found[k] = []
             for i, pair in enumerate(v):
                 twin = pair[3]
@@ -177,11 +177,11 @@ class _LadderRuns:
 
     def on_own_scale(self) -> _LadderRuns | None:
         """These runs with every ladder and probe on the scale of the pair's smallest moving
-        element (``_differences.own_scale_first_step``), where that is below the deepest step
+        element (``_steps.own_scale_first_step``), where that is below the deepest step
         of the ordinary ladders; None where no pair's is."""
         deepest = lambda first: first * 2.0 ** -(
-            _differences.LADDER_LEVELS * (RETRY_LADDERS + 1))
-        own = {k: [min(first, _differences.own_scale_first_step(p[1], p[2]))
+            _steps.LADDER_LEVELS * (RETRY_LADDERS + 1))
+        own = {k: [min(first, _steps.own_scale_first_step(p[1], p[2]))
                    for first, p in zip(self.first_steps[k], v)]
                for k, v in self.pairs.items()}
         if not any(o < deepest(f) for k in own for o, f in zip(own[k], self.first_steps[k])):
@@ -203,7 +203,7 @@ class _LadderRuns:
 
     def at(self, steps_of):
         """(steps, raw program output) with the steps ``steps_of(first)`` of each pair, whose
-        ladder begins at ``first`` (``_differences.first_step``)."""
+        ladder begins at ``first`` (``_steps.first_step``)."""
         steps = {k: np.stack([steps_of(first) for first in v])
                  for k, v in self.first_steps.items()}
         try:
@@ -223,8 +223,8 @@ class _LadderRuns:
 
         ``bounded``: count the running-error bound of every stencil value in its rounding.
         """
-        steps, raw = self.at(lambda first: _differences.steps_below(
-            first, start=attempt * _differences.LADDER_LEVELS))
+        steps, raw = self.at(lambda first: _steps.steps_below(
+            first, start=attempt * _steps.LADDER_LEVELS))
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
         moved = {k: np.stack([v[i](steps[k][i]) for i in used[k]])
                  for k, v in self.moves.items()}
@@ -264,7 +264,7 @@ class _LadderRuns:
         if merged is None:
             raise FunctionRaised(
                 f"fn raised at every ladder of finite-difference steps near the point, down "
-                f"to steps of {_differences.LADDER_LEVELS * (RETRY_LADDERS + 1)} halvings "
+                f"to steps of {_steps.LADDER_LEVELS * (RETRY_LADDERS + 1)} halvings "
                 f"below the first: {raised_line(raised.error)}") from raised.error
         if raised is None:
             # A ladder can settle on a stable wrong value: steps longer than the period of
@@ -382,7 +382,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
                 for k in used}
         # Steps on an element's own scale probe fn there only where they are normal numbers
         # (an element of 5e-324 has no smaller step).
-        probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_differences.LADDER_LEVELS
+        probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_steps.LADDER_LEVELS
                                >= PROBED_STEP for i in used[k]]) for k in used}
         merged = _ladders.mark_unconverged(merged, rows, probed)
     floored = runs.any_floored
