@@ -139,7 +139,8 @@ def _status(fails: np.ndarray, unsure: np.ndarray) -> str:
     return PASSED
 
 
-NOISY_NOTE = (f"fn is noisy here (a solver's tolerance, or cancellation inside fn): AD "
+NOISY_NOTE = (f"fn is noisy here (a solver's tolerance, cancellation inside fn, or a kink or "
+              "jump within the offsets of the noise probes): AD "
               "differs from the finite differences by more than their stated error but within "
               f"{NOISE_TAIL:g} times it, and that error comes from fn's measured noise, an "
               "estimate and not a bound")

@@ -233,5 +233,6 @@ def notes(noise: dict, probe: dict, root, paths: Sequence[str], eps: float) -> l
             found.append(
                 f"fn is noisy here: evaluations of {path} are off by up to "
                 f"{float(np.max(n)):.1e}, {worst:.0e} times eps |{path}| (cancellation inside "
-                "fn, or a solver's tolerance); the finite differences are judged with that noise")
+                "fn, a solver's tolerance, or a kink or jump within the offsets of the noise "
+                "probes); the finite differences are judged with that noise")
     return found
