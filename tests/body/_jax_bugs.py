@@ -40,6 +40,15 @@ BETALN_HESSIAN = KnownBug(
     _x64(lambda: abs(float(jax.hessian(lambda v: jsp.betaln(v[0], v[1]))(
         jnp.array([1.0, 1.0]))[0, 0]) - 1.0) > 1e-6))
 
+HYPOT_HESSIAN_AT_TIE = KnownBug(
+    "why: the Hessian of jnp.hypot(x, y) at |x| == |y| is 0, where it is "
+    "[[y^2, -x y], [-x y, x^2]] / r^3 ([[1, -1], [-1, 1]] / 2.83 at (1, 1); right at "
+    "(1, 1 + 1e-7)): jnp.hypot computes max(|x|, |y|) sqrt(1 + (min / max)^2), and at a tie "
+    "the JVP rules of max and min give both half of each tangent, so AD differentiates "
+    "hypot along the line min = max, where it is linear",
+    _x64(lambda: abs(float(jax.hessian(lambda v: jnp.hypot(v[0], v[1]))(
+        jnp.array([1.0, 1.0]))[0, 0]) - 0.5 ** 1.5) > 1e-6))
+
 LDEXP_AT_ZERO = KnownBug(
     "why: jax.grad(lambda x: jnp.ldexp(x, 3))(0.0) is 1.0, where ldexp(x, 3) = 8 x has slope "
     "8 (right at every x != 0); JAX pull request #38001 fixes it",

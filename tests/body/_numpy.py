@@ -21,7 +21,7 @@ from ._domains import (
     pos,
     ratio_apart_from_integers,
 )
-from ._jax_bugs import KAISER_FLOAT32_LARGE_BETA, LDEXP_AT_ZERO
+from ._jax_bugs import HYPOT_HESSIAN_AT_TIE, KAISER_FLOAT32_LARGE_BETA, LDEXP_AT_ZERO
 
 INTEGERS = list(range(-20, 21))
 HALVES = [k + 0.5 for k in range(-20, 20)]
@@ -88,7 +88,6 @@ def _elementwise():
         ("true_divide", jnp.true_divide, line(cap=1e15), off(0.0, 1e-15)),
         ("arctan2", jnp.arctan2, off(0.0), line()), ("atan2", jnp.atan2, off(0.0), line()),
         ("meshgrid", jnp.meshgrid, line(), line((2,))),
-        ("hypot", jnp.hypot, off(0.0), line()),
         ("logaddexp", jnp.logaddexp, line(), line()),
         ("logaddexp2", jnp.logaddexp2, line(), line()),
         ("power", jnp.power, pos(1e-3, 1e3), box(-10.0, 10.0)),
@@ -97,6 +96,8 @@ def _elementwise():
         ("copysign", jnp.copysign, line(), off(0.0)),
     ]
     entries += [entry(f"jnp.{name}", fn, *makes, order=2) for name, fn, *makes in two]
+    entries.append(entry("jnp.hypot", jnp.hypot, off(0.0), line(), order=2,
+                         xfail={"*": HYPOT_HESSIAN_AT_TIE}))
     entries.append(entry("jnp.sinc", jnp.sinc, line(), order=2, xfail={"*": SINC_NEAR_ZERO}))
     entries.append(entry("jnp.ldexp", lambda x: jnp.ldexp(x, 3), line(cap=1e30), order=2,
                          xfail={"*": LDEXP_AT_ZERO}))
