@@ -146,6 +146,15 @@ NOISY_NOTE = (f"fn is noisy here (a solver's tolerance, cancellation inside fn, 
               "estimate and not a bound")
 
 
+def on_a_side(got: np.ndarray, est: Estimate, rounding_amount) -> np.ndarray:
+    """Where ``got`` matches one of the oracle's one-sided derivatives within its error."""
+    matches = np.zeros(np.shape(got), bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for side, side_err in est.one_sided:
+            matches |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
+    return matches
+
+
 def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.ndarray,
                      est: Estimate, rounding: Rounding) -> Check:
     """Elementwise comparison of an AD result with the oracle's estimate."""
@@ -187,10 +196,7 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         kink = matches_side = disagree = np.zeros(ratio.shape, bool)
     else:
         kink, disagree = est.kink, est.disagree
-        matches_side = np.zeros(ratio.shape, bool)
-        with np.errstate(invalid="ignore", over="ignore"):
-            for side, side_err in est.one_sided:
-                matches_side |= np.abs(got - side) <= ORACLE_SAFETY * side_err + rounding_amount
+        matches_side = on_a_side(got, est, rounding_amount)
     at_kink = kink & ~within
     fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
     fails &= ~overflowed

@@ -98,7 +98,7 @@ class LevelJudge:
             if problem:
                 out.append(problem)
             else:
-                out.append(self.vjp_check(vjp, mains, roundings, chain))
+                out.append(self.vjp_check(vjp, mains, roundings, chain, jvp=jvp))
         if jvp is not None and vjp is not None:
             out.append(self.transposition_check(jvp, vjp, roundings))
         if "grad" in self.run.wanted_pieces(level):
@@ -151,7 +151,7 @@ class LevelJudge:
                                 + r.amount))
             for w, m, r in zip(weights, mains, roundings)))
 
-    def vjp_check(self, vjp, mains, roundings, chain) -> Check:
+    def vjp_check(self, vjp, mains, roundings, chain, *, jvp=None) -> Check:
         got = self._on_t("pairing", "vjp", vjp)
         expected = _compare.pairing(self.c, [m.value for m in mains])
         rel, rel_source = self.run.tolerance.relative(self.evidence.precision(None))
@@ -171,6 +171,15 @@ class LevelJudge:
                 _compare.pairing(self.c, [np.where(m.kink, m.one_sided[
                     side % len(m.one_sided)][0], m.value) for m in mains])
                 for side in range(sides))
+            if jvp is not None:
+                # Each element at a kink on the side AD's JVP follows, where it follows one
+                # (the transposition check ties the VJP to the JVP): elements at 0 and beside
+                # it (copysign at (1e-9, 0, 0)) each take a side of their own, which no sum
+                # over one side for all matches.
+                one_sided += (_compare.pairing(self.c, [
+                    np.where(m.kink & _compare.on_a_side(np.asarray(j), m, r.amount),
+                             np.asarray(j), m.value)
+                    for j, m, r in zip(jvp, mains, roundings)]),)
         return _compare.compare_scalar(
             prop="vjp_matches_oracle", chain=chain, order=self.level.order,
             leaf="<vjp(c), t> vs <c, J t>", got=got, expected=expected, budget=budget,
