@@ -18,14 +18,16 @@ from harness.oracles import _differences
 def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tuple[str, ...]],
                    *, eager: bool, measure: bool,
                    optional: dict[str, tuple[int, ...]] | None = None,
-                   flipped: dict[str, tuple[tuple[int, int], ...]] | None = None) -> Callable:
+                   flipped: dict[str, tuple[tuple[int, int], ...]] | None = None,
+                   scaled: bool = False) -> Callable:
     """Stencil values at ``point`` for every direction of every level, with the magnitudes
     and float64 derivatives of ``float64_derivatives``.
 
     ``optional`` pairs (the sign-flipped tangents, which only estimate magnitudes) are skipped
     at levels whose running-error magnitudes are known; ``(level, "pairs")`` lists the pairs
     that ran. ``flipped`` pairs (pair, twin) come as signs alone: their direction is the
-    twin's times the signs (``stacked``).
+    twin's times the signs (``stacked``). ``scaled``: each level's steps come as (steps times
+    2^k, k) per pair, and the point moves as ``_differences.moved_point`` does with a scale.
     """
     optional, flipped = optional or {}, flipped or {}
 
@@ -43,11 +45,17 @@ def oracle_program(base: Callable, levels: Sequence[Level], plan: dict[str, tupl
             skip = optional.get(level.key, ()) if "magnitude" in found else ()
             used = np.array([i for i in range(count) if i not in skip], dtype=np.int32)
             out[(level.key, "pairs", "x64")] = used
-            one = lambda t, s, h=h: _differences.stencil(h, point, t, s, eager=eager)
+            along = stacked(directions[level.key], flipped.get(level.key, ()), used)
+            if scaled:
+                level_steps, scales = steps[level.key]
+                one = lambda t, s, k, h=h: _differences.stencil(h, point, t, s, eager=eager,
+                                                                scale=k)
+                batched = (along, level_steps[used], scales[used])
+            else:
+                one = lambda t, s, h=h: _differences.stencil(h, point, t, s, eager=eager)
+                batched = (along, steps[level.key][used])
             out[(level.key, "fd")] = _differences.map_over(
-                one, stacked(directions[level.key], flipped.get(level.key, ()), used),
-                steps[level.key][used],
-                eager=eager, item_bytes=_differences.nbytes(point))
+                one, *batched, eager=eager, item_bytes=_differences.nbytes(point))
         return out
 
     return run if eager else compiled(run)

@@ -53,7 +53,8 @@ UNDERFLOW_GUARD = 1e-280
 
 
 def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
-             complex_step: float = 1e-20, trusted_step: bool = False) -> Estimate:
+             complex_step: float = 1e-20, trusted_step: bool = False,
+             step_disputes: bool = True) -> Estimate:
     """Combine the central, one-sided and complex-step estimates of one (point, direction).
 
     A kink is where the one-sided derivatives differ by more than their errors and by more
@@ -61,6 +62,9 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
     step is exact here (fn evaluates every operation accurately at complex points, and the
     imaginary step is far below every element it moves), so it stands in where differences
     do not resolve the derivative (sin at 1e15, whose period no step fits).
+    ``step_disputes``: False where the imaginary step could not be made far smaller than
+    every element (``complex_step_clamped``): beside 2.2e-308 it steps past the branch point
+    of log at 0, and its value disputes nothing.
     """
     value, error = fd["central"][pair], fd["central_err"][pair]
     largest = np.max(np.where(np.isfinite(value), np.abs(value), 0.0), initial=0.0)
@@ -131,12 +135,16 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         # and the differences, like AD, leave out: there it neither stands in for them nor
         # disputes them.
         disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~use & ~noisy
+        if not step_disputes:
+            disagree[...] = False
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
         if np.any(use):
             oracle = f"complex step, confirmed by central differences ({source})"
     # No usable step at all (every quotient non-finite or off its displacement): no estimate.
     value = np.where(np.isfinite(error), value, np.nan)
+    if fd.get("sided") is not None and np.any(fd["sided"][pair] & ~use):
+        oracle += "; one-sided where the other side gives no difference at all"
     marked = lambda name: (np.zeros(value.shape, bool) if fd.get(name) is None
                            else fd[name][pair] & ~use)
     # Differences from steps raised to the spacing floor are evidence only where the exact

@@ -84,19 +84,36 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
     expand = lambda a: a.reshape(a.shape + (1,) * (values.ndim - a.ndim))
     s = expand(steps)
-    moved = np.zeros(steps.shape) if moved is None else moved
+    moved = np.zeros(steps.shape) if moved is None else np.asarray(moved)
     # Rounding in h is relative to h's scale along the whole line, not to its value at the
     # point: near a zero of h (x = 0 for an odd h) the terms that h adds up are not small.
-    mag = np.maximum(np.max(np.abs(plus), axis=0), np.max(np.abs(minus), axis=0))
-    mag = np.maximum(mag, np.abs(center))[None]
-    # Below the smallest normal number a value is off by up to half the subnormal spacing,
-    # however small it is: prod at (-2.3e-161, 0.097, 4.1e-28, -2.3e-161) underflows to 0 at
-    # every step, and differences of 0 +- 0 failed a derivative of 7.6e-190.
-    mag = np.maximum(mag, underflow_unit(eps) / eps)
-    if noise is not None:  # h's measured noise per step, as a magnitude: eps-fraction of it
-        mag = np.maximum(mag, np.asarray(noise) / eps)
-    # A step that moves some element by more than 1% off what was asked is useless.
-    off = expand(np.where(moved > 0.01, np.inf, moved))
+    def magnitude(*sides):
+        found = np.abs(center)
+        for side in sides:
+            found = np.maximum(found, np.max(np.abs(side), axis=0))
+        # Below the smallest normal number a value is off by up to half the subnormal
+        # spacing, however small it is: prod at (-2.3e-161, 0.097, 4.1e-28, -2.3e-161)
+        # underflows to 0 at every step, and differences of 0 +- 0 failed a derivative of
+        # 7.6e-190.
+        found = np.maximum(found[None], underflow_unit(eps) / eps)
+        if noise is not None:  # h's measured noise per step, as a magnitude
+            found = np.maximum(found, np.asarray(noise) / eps)
+        return found
+
+    mag = magnitude(plus, minus)
+    per_side = moved.ndim == steps.ndim + 1
+    # Where the moves are known per side, so is the scale of each side's values: the side
+    # that left the normal range (log's -inf at the flushed point) bounds nothing of the other.
+    mag_plus, mag_minus = (magnitude(plus), magnitude(minus)) if per_side else (mag, mag)
+    # A step that moves some element by more than 1% off what was asked is useless: on one
+    # side only where ``moved`` is given per side (a point at the bottom of the normal range,
+    # whose backward steps leave it and are flushed to 0).
+    useless = lambda m: expand(np.where(m > 0.01, np.inf, m))
+    if per_side:
+        off_plus, off_minus = useless(moved[0]), useless(moved[1])
+    else:
+        off_plus = off_minus = useless(moved)
+    off = np.maximum(off_plus, off_minus)
     # The rounding of a difference of two values: at least eps |h| each, at most their
     # running-error bounds where those are larger.
     b_plus = b_minus = b_center = np.zeros_like(mag)
@@ -107,16 +124,17 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
         bounds = np.where(np.isfinite(bounds), bounds,
                           np.where(np.isfinite(values), 0.0, np.inf))
         b_plus, b_minus, b_center = bounds[:m], bounds[m : 2 * m], bounds[2 * m][None]
-    quotient = lambda q, bound: (q, np.maximum(2 * eps * mag / s, bound) + off * np.abs(q))
+    quotient = lambda q, bound, off=off, mag=mag: (q, np.maximum(2 * eps * mag / s, bound)
+                                                   + off * np.abs(q))
     central = _tableau(*quotient((plus - minus) / (2 * s), (b_plus + b_minus) / (2 * s)),
                        power=2)
 
     def sides() -> dict:
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            forward = _tableau(*quotient((plus - center) / s, (b_plus + b_center) / s),
-                               power=1)
-            backward = _tableau(*quotient((center - minus) / s, (b_center + b_minus) / s),
-                                power=1)
+            forward = _tableau(*quotient((plus - center) / s, (b_plus + b_center) / s,
+                                         off_plus, mag_plus), power=1)
+            backward = _tableau(*quotient((center - minus) / s, (b_center + b_minus) / s,
+                                          off_minus, mag_minus), power=1)
         return {"forward": forward[0], "forward_err": forward[1], "backward": backward[0],
                 "backward_err": backward[1]}
 
@@ -128,9 +146,34 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
                                 power=2)
         return {"second": value}
 
+    ready = {"center": center, "central": central[0], "central_err": central[1]}
     later = {name: sides for name in SIDES}
     later["second"] = second
-    return Summary({"center": center, "central": central[0], "central_err": central[1]}, later)
+    if per_side and not np.all(np.isfinite(central[1])):
+        ready.update(sides())
+        later = {"second": second}
+        _one_side_alone(ready)
+    return Summary(ready, later)
+
+
+def _one_side_alone(found: dict) -> None:
+    """Where the central differences give nothing, one side resolves the derivative and the
+    other side gives no difference at all, that side's estimate stands in as the central one
+    (marked ``sided``): at the bottom of the normal range (log at 2.2e-308) every step toward
+    0 leaves it and XLA flushes the moved point to 0, while the steps away are exact."""
+    fwd, fwd_err = found["forward"], found["forward_err"]
+    bwd, bwd_err = found["backward"], found["backward_err"]
+    missing = ~np.isfinite(found["central_err"])
+    with np.errstate(invalid="ignore"):
+        resolved = lambda v, e: np.isfinite(v) & np.isfinite(e) & (e <= 1e-3 * np.abs(v))
+        fwd_alone = missing & resolved(fwd, fwd_err) & ~np.isfinite(bwd_err)
+        bwd_alone = missing & resolved(bwd, bwd_err) & ~np.isfinite(fwd_err)
+    sided = fwd_alone | bwd_alone
+    if np.any(sided):
+        found["central"] = np.where(fwd_alone, fwd, np.where(bwd_alone, bwd, found["central"]))
+        found["central_err"] = np.where(fwd_alone, fwd_err,
+                                        np.where(bwd_alone, bwd_err, found["central_err"]))
+        found["sided"] = sided
 
 
 # A vmapped program holds every item's inputs at once: above this many bytes, items run in
@@ -168,20 +211,44 @@ def nbytes(tree) -> int:
 
 
 def stencil(h: Callable, x: Sequence[Any], t: Sequence[Any], steps, *, eager: bool,
-            evaluate: Callable | None = None) -> list:
+            evaluate: Callable | None = None, scale=None) -> list:
     """h at ``x + s t`` for s in ``[+steps, -steps, 0]``, stacked, one array per output leaf.
 
     ``evaluate(line, [s, x, t])`` replaces ``line(s, x, t)``, the value at one offset: the
-    running-error bound of that value, for instance.
+    running-error bound of that value, for instance. ``scale``: an integer k, with ``steps``
+    given times 2^k: the point moves as ``(x 2^k + s t) 2^-k`` (``moved_point``).
     """
     offsets = jnp.concatenate([steps, -steps, jnp.zeros((1,), steps.dtype)])
 
     def line(s, x, t):
-        return h([xi + (s * ti).astype(xi.dtype) for xi, ti in zip(x, t)])
+        return h(moved_point(x, t, s, scale))
 
     at = ((lambda s: line(s, x, t)) if evaluate is None
           else (lambda s: evaluate(line, [s, x, t])))
     return map_over(at, offsets, eager=eager, item_bytes=nbytes(x))
+
+
+def moved_point(x: Sequence[Any], t: Sequence[Any], s, scale=None) -> list:
+    """``x + s t`` per leaf; with ``scale`` k (``s`` given times 2^k), computed as
+    ``(x 2^k + s t) 2^-k`` on the elements that move.
+
+    XLA's CPU backend flushes subnormal numbers to zero: beside x = 2.2e-308 a step of 1e-310
+    is flushed before it is added, and x does not move, though ``x + s t`` is a normal number.
+    Scaled by a power of two, every intermediate is normal and the result is the same single
+    rounding of ``x + s t`` (``s t`` is exact: ``harness.oracles._steps``); an element that
+    does not move keeps its value (scaled up, a large one would overflow).
+    """
+    if scale is None:
+        return [xi + (s * ti).astype(xi.dtype) for xi, ti in zip(x, t)]
+    out = []
+    for xi, ti in zip(x, t):
+        step = (s * ti).astype(xi.dtype)
+        if jnp.issubdtype(xi.dtype, jnp.complexfloating):
+            out.append(xi + jnp.ldexp(jnp.real(step), -scale) + 1j * jnp.ldexp(
+                jnp.imag(step), -scale))
+            continue
+        out.append(jnp.where(ti != 0, jnp.ldexp(jnp.ldexp(xi, scale) + step, -scale), xi))
+    return out
 
 
 def underflow_unit(eps: float) -> float:
@@ -203,11 +270,15 @@ def summarize_pairs(values: np.ndarray, steps: np.ndarray, eps: float,
     """``summarize_stencil`` for a batch of (point, direction) pairs: arrays gain a pair axis.
 
     ``values`` and ``bounds`` are (pairs, 2 levels + 1, ...), ``steps`` and ``moved``
-    (pairs, levels), ``noise`` (pairs, levels, ...).
+    (pairs, levels; ``moved`` per side: pairs, 2, levels), ``noise`` (pairs, levels, ...).
     """
     swap = lambda a: None if a is None else np.swapaxes(a, 0, 1)
+    if moved is not None and np.ndim(moved) == 3:  # per side: (pairs, 2, levels)
+        moved = np.moveaxis(moved, 0, -1)
+    else:
+        moved = swap(moved)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        return summarize_stencil(swap(values), swap(steps), eps, swap(moved), swap(noise),
+        return summarize_stencil(swap(values), swap(steps), eps, moved, swap(noise),
                                  swap(bounds))
 
 

@@ -131,7 +131,8 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     return _differences.Summary(ready, later)
 
 
-def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dict:
+def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None, *,
+                     reached: bool = False, own: dict | None = None) -> dict:
     """``stats`` with an ``unconverged`` mask in every leaf: the estimates still unresolved of
     the pairs that ``rows`` marks (per level key, one bool per pair run); and a ``flat`` mask,
     those of them whose own-scale steps ``probed`` fn (they were normal numbers), where fn
@@ -144,20 +145,27 @@ def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None) -> dic
     derivative is 3.3e19 and no step resolves it beside a sum of 8e4. Such an estimate still
     passes an AD result within its error (flax's BatchNorm along weights of 1e-51: Hessian
     entries of -0.02 +- 15 where AD gives 0); beyond it, the check is inconclusive.
+
+    ``own``: the own-scale ladders' estimates; fn is flat only where their differences are
+    finite (1/x at 1e-300: every quotient overflows, as its derivative -1e600 does).
+    ``reached``: the own-scale steps moved the point even where subnormal (scaled moves).
     """
     for key, leaves in stats.items():
         if len(key) == 3 or key[1] == "cs" or key[0] not in rows:
             continue
-        for leaf in leaves:
+        own_leaves = own[key] if own is not None and key in own else [None] * len(leaves)
+        for leaf, own_leaf in zip(leaves, own_leaves):
             ndim = np.ndim(leaf["central"])
             unresolved = unresolved_elements(leaf["central"], leaf["central_err"])
             beside = unresolved & _per_pair(rows[key[0]], ndim)
             leaf["flat"] = beside & (
                 True if probed is None else _per_pair(probed[key[0]], ndim))
+            if own_leaf is not None:
+                leaf["flat"] &= np.isfinite(own_leaf["central"])
             # Where the own-scale steps were subnormal (XLA flushes them to zero), no normal
             # step fits beside the element at all: said so in the verdict's note.
             leaf["unprobed"] = beside & (
-                False if probed is None else ~_per_pair(probed[key[0]], ndim))
+                False if probed is None or reached else ~_per_pair(probed[key[0]], ndim))
             leaf["unconverged"] = beside | leaf.get("unconverged", False)
     return stats
 

@@ -174,13 +174,16 @@ def displacement_error(x: Sequence[Any], t: Sequence[Any], steps: np.ndarray) ->
 class MoveErrors:
     """``displacement_error`` of one (point, direction) pair, prepared once for every ladder.
 
+    ``scaled``: the program moves the point as ``(x 2^k + s t) 2^-k``
+    (``harness.oracles._differences.moved_point``), which no subnormal step is flushed out of.
+
     >>> moves = MoveErrors([np.array([1e15, 1.0])], [np.array([1.0, 1.0])])
     >>> moves(np.array([0.1, 0.05]))
     array([0.25, 1.  ])
     """
 
-    def __init__(self, x: Sequence[Any], t: Sequence[Any]):
-        self._x, self._t, self._leaves = x, t, None
+    def __init__(self, x: Sequence[Any], t: Sequence[Any], *, scaled: bool = False):
+        self._x, self._t, self._leaves, self.scaled = x, t, None, scaled
 
     def _prepare(self) -> None:
         self._leaves = []
@@ -190,28 +193,37 @@ class MoveErrors:
             if not np.all(moving):
                 xv, tv = xv[moving], tv[moving]
             if xv.size:
-                self._leaves.append(_LeafMoves(xv, tv))
+                self._leaves.append(_LeafMoves(xv, tv, self.scaled))
 
     def __call__(self, steps: np.ndarray) -> np.ndarray:
+        return np.max(self.sides(steps), axis=0)
+
+    def sides(self, steps: np.ndarray) -> np.ndarray:
+        """Per side (the steps ``+s``, then ``-s``) and step: (2, steps)."""
         if self._leaves is None:  # on first use: a pair that never runs costs nothing
             self._prepare()
-        worst = np.zeros(steps.shape)
+        worst = np.zeros((2,) + steps.shape)
         for leaf in self._leaves:
             worst = np.maximum(worst, leaf(steps))
         return worst
 
 
-def _exact_displacement(xs: np.ndarray, ts: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """``displacement_error`` of one leaf's moving elements, element by element, per step."""
-    worst = np.zeros(steps.shape)
+def _exact_displacement(xs: np.ndarray, ts: np.ndarray, steps: np.ndarray,
+                        scaled: bool = False) -> np.ndarray:
+    """``displacement_error`` of one leaf's moving elements, element by element, per side and
+    step: (2, steps)."""
+    worst = np.zeros((2,) + steps.shape)
     tiny = float(np.finfo(np.result_type(xs, np.float64)).tiny)
-    for sign in (1.0, -1.0):
+    for side, sign in enumerate((1.0, -1.0)):
         wanted = sign * steps[:, None] * ts[None, :]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            realized = _flushed(_flushed(xs[None, :] + _flushed(wanted, tiny), tiny)
-                                - xs[None, :], tiny)
+            if scaled:  # only a moved point below the normal range is flushed
+                realized = _flushed(xs[None, :] + wanted, tiny) - xs[None, :]
+            else:
+                realized = _flushed(_flushed(xs[None, :] + _flushed(wanted, tiny), tiny)
+                                    - xs[None, :], tiny)
             rel = np.max(np.abs(realized - wanted) / np.abs(wanted), axis=1)
-        worst = np.maximum(worst, np.where(np.isfinite(rel), rel, 1.0))
+        worst[side] = np.where(np.isfinite(rel), rel, 1.0)
     return worst
 
 
@@ -232,7 +244,8 @@ class _LeafMoves:
     millions of parameters costs one pass instead of a (steps, elements) array per sign.
     """
 
-    def __init__(self, xs: np.ndarray, ts: np.ndarray):
+    def __init__(self, xs: np.ndarray, ts: np.ndarray, scaled: bool = False):
+        self.scaled = scaled
         self.rest = None  # the largest |x_j| / |t_j| outside the exact elements
         if xs.size <= EXACT_DISPLACEMENT_SIZE or not (
                 np.all(np.isfinite(xs)) and np.all(np.isfinite(ts))):
@@ -250,12 +263,12 @@ class _LeafMoves:
         self.t_min = float(np.min(np.abs(ts)))  # the moving elements' smallest |t_j|
 
     def __call__(self, steps: np.ndarray) -> np.ndarray:
-        found = _exact_displacement(self.xs, self.ts, steps)
+        found = _exact_displacement(self.xs, self.ts, steps, self.scaled)
         if self.rest is None or not self.rest > 0:
             return found
         if not np.isfinite(self.t_max * np.max(steps)):
-            return np.ones(steps.shape)  # s t overflows: the move is not what was asked
+            return np.ones((2,) + steps.shape)  # s t overflows: the move is not what was asked
         bound = self.eps * (self.rest / steps * (1 + 4 * self.eps) + 2)
-        # A move below the smallest normal number is flushed to zero (``_flushed``).
-        bound = np.where(steps * self.t_min < self.tiny, 1.0, bound)
+        if not self.scaled:  # a move below the smallest normal number is flushed to zero
+            bound = np.where(steps * self.t_min < self.tiny, 1.0, bound)
         return np.maximum(found, bound)

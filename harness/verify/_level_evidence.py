@@ -107,12 +107,18 @@ class LevelEvidence:
         """The oracle along one direction: the sum over its parts (``_ladders.split_by_scale``)."""
         cs = None if self.cs is None else self.cs[leaf]
         parts = [_estimates.estimate(self.fd[leaf], cs, p, source=self.source,
-                                 complex_step=self.complex_step,
-                                 trusted_step=self.trusted_step)
+                                     complex_step=self.complex_step,
+                                     trusted_step=self.trusted_step,
+                                     step_disputes=not self.step_clamped)
                  for p in self.role_pairs[role]]
         away = [functools.partial(_estimates.away_from_zero, self.pairs[p][1], self.pairs[p][2])
                 for p in self.role_pairs[role]]
         return _estimates.add_estimates(parts, away)
+
+    @functools.cached_property
+    def step_clamped(self) -> bool:
+        """Whether the complex step's imaginary step is not far below every element."""
+        return self.cs is not None and complex_step_clamped(self.run.diff)
 
     @functools.cached_property
     def complex_step(self) -> float:

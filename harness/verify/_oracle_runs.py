@@ -145,8 +145,8 @@ class _LadderRuns:
     """One compiled oracle program, run on the pairs of a check at ladders of steps."""
 
     def __init__(self, program, pairs, fixed, inner, point, directions, ad_args, eps,
-                 bound_program=None):
-        self.program, self.pairs, self.eps = program, pairs, eps
+                 bound_program=None, *, scaled: bool = False):
+        self.program, self.pairs, self.eps, self.scaled = program, pairs, eps, scaled
         # On the device once: every ladder and probe runs on the same inputs; one copy of
         # each host array, however often it appears (the main tangent is a direction and the
         # float64 AD's tangent).
@@ -159,7 +159,7 @@ class _LadderRuns:
         self.ad_args = _on_device(ad_args, copies)
         self.bound_program = bound_program
         self.ran, self.notes = False, []
-        self.moves = {k: [_steps.MoveErrors(p[1], p[2]) for p in v]
+        self.moves = {k: [_steps.MoveErrors(p[1], p[2], scaled=scaled) for p in v]
                       for k, v in pairs.items()}
         found: dict = {}
         for k, v in pairs.items():
@@ -192,7 +192,7 @@ class _LadderRuns:
 
     def bounds(self, steps) -> dict:
         """The running-error bound of every stencil value, per level; {} without one."""
-        if self.bound_program is None:
+        if self.bound_program is None or self.scaled:
             return {}
         try:
             found = jax.device_get(self.bound_program(*self.inputs, steps))
@@ -206,8 +206,11 @@ class _LadderRuns:
         ladder begins at ``first`` (``_steps.first_step``)."""
         steps = {k: np.stack([steps_of(first) for first in v])
                  for k, v in self.first_steps.items()}
+        given = steps if not self.scaled else {
+            k: scaled_steps(v, self.first_steps[k], scaling_floor(self.inputs[2]))
+            for k, v in steps.items()}
         try:
-            raw = jax.device_get(self.program(*self.inputs, steps, *self.ad_args))
+            raw = jax.device_get(self.program(*self.inputs, given, *self.ad_args))
         except jax.errors.UnexpectedTracerError:
             raise
         except Exception as error:  # noqa: BLE001 - sorted by whether the program ran before
@@ -226,7 +229,10 @@ class _LadderRuns:
         steps, raw = self.at(lambda first: _steps.steps_below(
             first, start=attempt * _steps.LADDER_LEVELS))
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
-        moved = {k: np.stack([v[i](steps[k][i]) for i in used[k]])
+        # Per side where the point moves scaled: there the steps toward 0 can leave the normal
+        # range while those away from it are exact (``_differences.summarize_stencil``).
+        per_pair = (lambda m, s: m.sides(s)) if self.scaled else (lambda m, s: m(s))
+        moved = {k: np.stack([per_pair(v[i], steps[k][i]) for i in used[k]])
                  for k, v in self.moves.items()}
         # Where fn is noisy at the point, or a ladder is retried on smaller steps, fn's
         # rounding along the line is bounded as well: the noise of ``x log y`` at x = 0,
@@ -302,6 +308,42 @@ class _LadderRuns:
             self.notes.append(text)
 
 
+# Below this many times the smallest normal number, an element's own-scale steps can be
+# subnormal (0.1 |x| halved 40 times): the program moves the point scaled by a power of two.
+SCALED_BELOW = 2.0 ** 60
+
+
+def needs_scaled_moves(point) -> bool:
+    """Whether some real element of ``point`` is so small (but not 0) that steps on its own
+    scale are subnormal numbers, which XLA's CPU backend flushes to zero
+    (``_differences.moved_point``)."""
+    for v in point:
+        v = np.asarray(v)
+        if np.iscomplexobj(v) or not v.size:
+            continue
+        tiny = float(np.finfo(v.dtype).tiny)
+        size = np.abs(v)
+        if np.any((size > 0) & (size < tiny * SCALED_BELOW)):
+            return True
+    return False
+
+
+def scaled_steps(steps: np.ndarray, firsts, below: float) -> tuple[np.ndarray, np.ndarray]:
+    """(steps times 2^k, k) per pair, k chosen so that a pair whose first step is ``below``
+    (far below the normal range) starts near 1; 0 for the others."""
+    exponents = np.array([-int(np.frexp(f)[1]) if 0 < f < below else 0 for f in firsts],
+                         np.int32)
+    return np.ldexp(steps, exponents[:, None]), exponents
+
+
+def scaling_floor(point) -> float:
+    """The first step below which ``scaled_steps`` scales a pair: ``SCALED_BELOW`` times the
+    smallest normal number of the point's narrowest real dtype."""
+    tiny = [float(np.finfo(np.asarray(v).dtype).tiny) for v in point
+            if not np.iscomplexobj(v) and np.asarray(v).size]
+    return max(tiny, default=float(np.finfo(np.float64).tiny)) * SCALED_BELOW
+
+
 def _on_device(tree, copies: dict | None = None):
     """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed);
     ``copies``: id of a host array -> (it, its device copy), shared between calls."""
@@ -347,18 +389,21 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
                 for k, v in pairs.items()}
     flipped = {k: flipped_pairs(v) for k, v in pairs.items()}
     layout = (tuple(sorted(optional.items())), tuple(sorted(flipped.items())))
+    scaled = needs_scaled_moves(point)
     program = _compiled.PROGRAMS.get(
-        None if run.key is None else ("oracle", cs, inside_x64, plan_key, layout) + run.key,
+        None if run.key is None else ("oracle", cs, inside_x64, plan_key, layout, scaled)
+        + run.key,
         lambda: _oracle_programs.oracle_program(
             base or run.base, levels, plan, eager=run.eager,
-            measure=run.low_precision, optional=optional, flipped=flipped))
-    bound_program = None if run.eager else _compiled.PROGRAMS.get(
+            measure=run.low_precision, optional=optional, flipped=flipped, scaled=scaled))
+    # The running-error bound has no rule for the scaled move: eps |h| stands there.
+    bound_program = None if run.eager or scaled else _compiled.PROGRAMS.get(
         None if run.key is None else ("stencil bound", inside_x64, plan_key, layout[1])
         + run.key,
         lambda: _oracle_programs.stencil_bound_program(base or run.base, levels,
                                                        flipped=flipped))
     runs = _LadderRuns(program, pairs, fixed, inner, point, directions, ad_args, eps,
-                       bound_program)
+                       bound_program, scaled=scaled)
     if quick:
         if runs.any_floored:
             return None  # steps raised to the spacing floor: the full flow says what holds
@@ -377,14 +422,19 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
     # on its own scale, whose estimates are taken where they resolve it better.
     own = runs.on_own_scale() if _ladders.unresolved(merged) else None
     if own is not None:
-        merged = _ladders.merge(merged, _estimates(run, own, eps)[0])
+        own_found = _estimates(run, own, eps)[0]
+        merged = _ladders.merge(merged, own_found)
         rows = {k: np.array([own.first_steps[k][i] < runs.first_steps[k][i] for i in used[k]])
                 for k in used}
         # Steps on an element's own scale probe fn there only where they are normal numbers
         # (an element of 5e-324 has no smaller step).
         probed = {k: np.array([own.first_steps[k][i] * 2.0 ** -_steps.LADDER_LEVELS
                                >= PROBED_STEP for i in used[k]]) for k in used}
-        merged = _ladders.mark_unconverged(merged, rows, probed)
+        # Scaled, subnormal steps still move the point (``_differences.moved_point``): an
+        # estimate they leave unresolved is not one that no step could reach, but neither
+        # says that fn is flat there (its quotients may overflow: 1/x at 2.2e-308).
+        merged = _ladders.mark_unconverged(merged, rows, probed, reached=scaled,
+                                           own=own_found)
     floored = runs.any_floored
     if floored:
         merged = _ladders.mark_floored(
