@@ -39,7 +39,7 @@ _FUNCTIONS = frozenset("""sin cos tan asin acos atan atan2 sinh cosh tanh asinh 
     bessel_i0e bessel_i1e""".split())
 _STRUCTURAL = frozenset("""reshape broadcast_in_dim transpose squeeze expand_dims slice
     dynamic_slice dynamic_update_slice gather concatenate pad rev reduce_max reduce_min
-    cummax cummin sort scatter""".split())
+    cummax cummin sort scatter split""".split())
 # Linear, with one rounding per output element: an add into the operand (unique indices).
 _LINEAR_ADDS = frozenset({"scatter-add", "scatter_add"})
 _SUMS = frozenset({"reduce_sum", "cumsum"})

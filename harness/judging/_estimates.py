@@ -136,7 +136,7 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         # disputes them.
         disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~use & ~noisy
         if not step_disputes:
-            disagree[...] = False
+            disagree = np.zeros(np.shape(value), bool)
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
         if np.any(use):

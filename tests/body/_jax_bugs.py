@@ -49,6 +49,17 @@ HYPOT_HESSIAN_AT_TIE = KnownBug(
     _x64(lambda: abs(float(jax.hessian(lambda v: jnp.hypot(v[0], v[1]))(
         jnp.array([1.0, 1.0]))[0, 0]) - 0.5 ** 1.5) > 1e-6))
 
+_PROD_POINT = np.array([-2.2250738585072014e-308, -5.82550372, -0.0, -9.03357562e5])
+_PROD_TANGENT = np.array([0.3, -1.2, 0.7, 0.5])
+
+PROD_JVP_FLUSHED = KnownBug(
+    "why: on the CPU the float64 JVP of jnp.prod at (-2.2e-308, -5.8, -0, -9e5) along "
+    "(0.3, -1.2, 0.7, 0.5) is 0, where it is 0.7 x (-2.2e-308)(-5.8)(-9e5) = -8.2e-302 (the "
+    "VJP and the JVP along 1024 times that tangent are right): the rule multiplies the "
+    "tangent into the smallest normal number first, and XLA's CPU backend flushes the "
+    "subnormal product to zero",
+    _x64(lambda: float(jax.jvp(jnp.prod, (_PROD_POINT,), (_PROD_TANGENT,))[1]) == 0.0))
+
 LDEXP_AT_ZERO = KnownBug(
     "why: jax.grad(lambda x: jnp.ldexp(x, 3))(0.0) is 1.0, where ldexp(x, 3) = 8 x has slope "
     "8 (right at every x != 0); JAX pull request #38001 fixes it",

@@ -21,7 +21,12 @@ from ._domains import (
     pos,
     ratio_apart_from_integers,
 )
-from ._jax_bugs import HYPOT_HESSIAN_AT_TIE, KAISER_FLOAT32_LARGE_BETA, LDEXP_AT_ZERO
+from ._jax_bugs import (
+    HYPOT_HESSIAN_AT_TIE,
+    KAISER_FLOAT32_LARGE_BETA,
+    LDEXP_AT_ZERO,
+    PROD_JVP_FLUSHED,
+)
 
 INTEGERS = list(range(-20, 21))
 HALVES = [k + 0.5 for k in range(-20, 20)]
@@ -130,10 +135,13 @@ def _reductions():
         ("ediff1d", jnp.ediff1d), ("gradient", jnp.gradient),
     ]
     entries = [entry(f"jnp.{name}", fn, line((4,), cap=1e6), order=2) for name, fn in smooth]
-    products = [("prod", jnp.prod), ("nanprod", jnp.nanprod), ("cumprod", jnp.cumprod),
-                ("cumulative_prod", jnp.cumulative_prod), ("nancumprod", jnp.nancumprod)]
+    products = [("cumprod", jnp.cumprod), ("cumulative_prod", jnp.cumulative_prod),
+                ("nancumprod", jnp.nancumprod)]
     entries += [entry(f"jnp.{name}", fn, line((4,), cap=1e6), order=2)
                 for name, fn in products]
+    entries += [entry(f"jnp.{name}", fn, line((4,), cap=1e6), order=2,
+                      xfail={"*": PROD_JVP_FLUSHED})
+                for name, fn in (("prod", jnp.prod), ("nanprod", jnp.nanprod))]
     ties = [
         ("max", jnp.max), ("min", jnp.min), ("amax", jnp.amax), ("amin", jnp.amin),
         ("nanmax", jnp.nanmax), ("nanmin", jnp.nanmin), ("ptp", jnp.ptp), ("sort", jnp.sort),
