@@ -272,3 +272,39 @@ class _LeafMoves:
         if not self.scaled:  # a move below the smallest normal number is flushed to zero
             bound = np.where(steps * self.t_min < self.tiny, 1.0, bound)
         return np.maximum(found, bound)
+
+
+# Below this many times the smallest normal number, an element's own-scale steps can be
+# subnormal (0.1 |x| halved 40 times): the program moves the point scaled by a power of two.
+SCALED_BELOW = 2.0 ** 60
+
+
+def needs_scaled_moves(point) -> bool:
+    """Whether some real element of ``point`` is so small (but not 0) that steps on its own
+    scale are subnormal numbers, which XLA's CPU backend flushes to zero
+    (``harness.oracles._differences.moved_point``)."""
+    for v in point:
+        v = np.asarray(v)
+        if np.iscomplexobj(v) or not v.size:
+            continue
+        tiny = float(np.finfo(v.dtype).tiny)
+        size = np.abs(v)
+        if np.any((size > 0) & (size < tiny * SCALED_BELOW)):
+            return True
+    return False
+
+
+def scaled_steps(steps: np.ndarray, firsts, below: float) -> tuple[np.ndarray, np.ndarray]:
+    """(steps times 2^k, k) per pair, k chosen so that a pair whose first step is ``below``
+    (far below the normal range) starts near 1; 0 for the others."""
+    exponents = np.array([-int(np.frexp(f)[1]) if 0 < f < below else 0 for f in firsts],
+                         np.int32)
+    return np.ldexp(steps, exponents[:, None]), exponents
+
+
+def scaling_floor(point) -> float:
+    """The first step below which ``scaled_steps`` scales a pair: ``SCALED_BELOW`` times the
+    smallest normal number of the point's narrowest real dtype."""
+    tiny = [float(np.finfo(np.asarray(v).dtype).tiny) for v in point
+            if not np.iscomplexobj(v) and np.asarray(v).size]
+    return max(tiny, default=float(np.finfo(np.float64).tiny)) * SCALED_BELOW

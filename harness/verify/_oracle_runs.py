@@ -207,7 +207,7 @@ class _LadderRuns:
         steps = {k: np.stack([steps_of(first) for first in v])
                  for k, v in self.first_steps.items()}
         given = steps if not self.scaled else {
-            k: scaled_steps(v, self.first_steps[k], scaling_floor(self.inputs[2]))
+            k: _steps.scaled_steps(v, self.first_steps[k], _steps.scaling_floor(self.inputs[2]))
             for k, v in steps.items()}
         try:
             raw = jax.device_get(self.program(*self.inputs, given, *self.ad_args))
@@ -308,42 +308,6 @@ class _LadderRuns:
             self.notes.append(text)
 
 
-# Below this many times the smallest normal number, an element's own-scale steps can be
-# subnormal (0.1 |x| halved 40 times): the program moves the point scaled by a power of two.
-SCALED_BELOW = 2.0 ** 60
-
-
-def needs_scaled_moves(point) -> bool:
-    """Whether some real element of ``point`` is so small (but not 0) that steps on its own
-    scale are subnormal numbers, which XLA's CPU backend flushes to zero
-    (``_differences.moved_point``)."""
-    for v in point:
-        v = np.asarray(v)
-        if np.iscomplexobj(v) or not v.size:
-            continue
-        tiny = float(np.finfo(v.dtype).tiny)
-        size = np.abs(v)
-        if np.any((size > 0) & (size < tiny * SCALED_BELOW)):
-            return True
-    return False
-
-
-def scaled_steps(steps: np.ndarray, firsts, below: float) -> tuple[np.ndarray, np.ndarray]:
-    """(steps times 2^k, k) per pair, k chosen so that a pair whose first step is ``below``
-    (far below the normal range) starts near 1; 0 for the others."""
-    exponents = np.array([-int(np.frexp(f)[1]) if 0 < f < below else 0 for f in firsts],
-                         np.int32)
-    return np.ldexp(steps, exponents[:, None]), exponents
-
-
-def scaling_floor(point) -> float:
-    """The first step below which ``scaled_steps`` scales a pair: ``SCALED_BELOW`` times the
-    smallest normal number of the point's narrowest real dtype."""
-    tiny = [float(np.finfo(np.asarray(v).dtype).tiny) for v in point
-            if not np.iscomplexobj(v) and np.asarray(v).size]
-    return max(tiny, default=float(np.finfo(np.float64).tiny)) * SCALED_BELOW
-
-
 def _on_device(tree, copies: dict | None = None):
     """``tree`` with its NumPy arrays copied to the device (Python scalars stay weakly typed);
     ``copies``: id of a host array -> (it, its device copy), shared between calls."""
@@ -389,7 +353,7 @@ def _ladder_runs(run, levels, plan, pairs, fixed, inner, point, directions, eps,
                 for k, v in pairs.items()}
     flipped = {k: flipped_pairs(v) for k, v in pairs.items()}
     layout = (tuple(sorted(optional.items())), tuple(sorted(flipped.items())))
-    scaled = needs_scaled_moves(point)
+    scaled = _steps.needs_scaled_moves(point)
     program = _compiled.PROGRAMS.get(
         None if run.key is None else ("oracle", cs, inside_x64, plan_key, layout, scaled)
         + run.key,
