@@ -134,9 +134,8 @@ def estimate(fd: dict, cs: np.ndarray | None, pair: int, *, source: str,
         # below every step (a solver's stopping error), whose derivative the complex step takes
         # and the differences, like AD, leave out: there it neither stands in for them nor
         # disputes them.
-        disagree = np.isfinite(step) & np.isfinite(value) & ~agree & ~use & ~noisy
-        if not step_disputes:
-            disagree = np.zeros(np.shape(value), bool)
+        disagree = (np.isfinite(step) & np.isfinite(value) & ~agree & ~use & ~noisy
+                    if step_disputes else np.zeros(np.shape(value), bool))
         value = np.where(use, step, value)
         error = np.where(use, step_err, error)
         if np.any(use):

@@ -147,6 +147,7 @@ class _LadderRuns:
     def __init__(self, program, pairs, fixed, inner, point, directions, ad_args, eps,
                  bound_program=None, *, scaled: bool = False):
         self.program, self.pairs, self.eps, self.scaled = program, pairs, eps, scaled
+        self.scaling_floor = _steps.scaling_floor(point) if scaled else None
         # On the device once: every ladder and probe runs on the same inputs; one copy of
         # each host array, however often it appears (the main tangent is a direction and the
         # float64 AD's tangent).
@@ -192,7 +193,7 @@ class _LadderRuns:
 
     def bounds(self, steps) -> dict:
         """The running-error bound of every stencil value, per level; {} without one."""
-        if self.bound_program is None or self.scaled:
+        if self.bound_program is None:
             return {}
         try:
             found = jax.device_get(self.bound_program(*self.inputs, steps))
@@ -207,7 +208,7 @@ class _LadderRuns:
         steps = {k: np.stack([steps_of(first) for first in v])
                  for k, v in self.first_steps.items()}
         given = steps if not self.scaled else {
-            k: _steps.scaled_steps(v, self.first_steps[k], _steps.scaling_floor(self.inputs[2]))
+            k: _steps.scaled_steps(v, self.first_steps[k], self.scaling_floor)
             for k, v in steps.items()}
         try:
             raw = jax.device_get(self.program(*self.inputs, given, *self.ad_args))
@@ -229,8 +230,7 @@ class _LadderRuns:
         steps, raw = self.at(lambda first: _steps.steps_below(
             first, start=attempt * _steps.LADDER_LEVELS))
         used = {k: np.asarray(raw[(k, "pairs", "x64")]) for k in self.pairs}
-        # Per side where the point moves scaled: there the steps toward 0 can leave the normal
-        # range while those away from it are exact (``_differences.summarize_stencil``).
+        # Per side where the point moves scaled: steps toward 0 can leave the normal range.
         per_pair = (lambda m, s: m.sides(s)) if self.scaled else (lambda m, s: m(s))
         moved = {k: np.stack([per_pair(v[i], steps[k][i]) for i in used[k]])
                  for k, v in self.moves.items()}
