@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import harness
+from harness.oracles._differences import WIDE
 from harness.oracles import _steps
 
 
@@ -126,17 +127,19 @@ def test_a_complex_step_through_pow_at_a_negative_base_is_not_exact():
     assert harness.check(jnp.vander, (x,), seed=4).ok
 
 
-def test_a_derivative_that_overflows_beside_the_smallest_normal_number_is_inconclusive():
+def test_a_derivative_that_overflows_beside_the_smallest_normal_number_passes_as_inf():
     # 1/x at 2.2e-308: -1/x^2 overflows, and AD's -inf is the correctly rounded derivative.
-    # Steps on the element's own scale move it (scaled: ``_differences.moved_point``), but
-    # every quotient overflows as the derivative does, which decides nothing and is no sign
-    # that fn is flat (that was a false alarm: "AD returned inf where fn is finite"); a part
-    # of the direction flat along 1.5 once made the sum look bounded, and an infinite budget
-    # once let -inf "fail" against an unconverged estimate.
+    # Steps on the element's own scale move it (scaled: ``_differences.moved_point``), and the
+    # quotients, -2e615, overflow float64 as the derivative does: in a wider type
+    # (``_differences.WIDE``) they converge, and AD's -inf passes. Where NumPy has no wider
+    # type, they decide nothing and the check is inconclusive (once a false alarm: "AD
+    # returned inf where fn is finite"; a part of the direction flat along 1.5 once made the
+    # sum look bounded, and an infinite budget once let -inf "fail" against an unconverged
+    # estimate).
     tiny = float(np.finfo(np.float64).tiny)
     for x in ([tiny, 1.5], [tiny]):
         report = harness.check(jnp.reciprocal, (np.array(x),))
-        assert report.verdict == "inconclusive", report.reason
+        assert report.verdict == ("inconclusive" if WIDE is None else "passed"), report.reason
     wrong = jax.custom_jvp(jnp.reciprocal)
     wrong.defjvp(lambda p, t: (1 / p[0], -1.01 * t[0] / p[0] ** 2))
     report = harness.check(wrong, (np.array([tiny, 1.5]),))
@@ -225,3 +228,40 @@ def test_the_smallest_normal_number_is_moved_by_steps_on_its_own_scale(fn):
     wrong = jax.custom_jvp(fn)
     wrong.defjvp(lambda p, t: (fn(p[0]), 1.01 * jax.jvp(fn, p, t)[1]))
     assert harness.check(wrong, (x,), seed=1).verdict == "failed"
+
+
+def _log_with_second_derivative(scale: float):
+    """log whose JVP is right and whose second derivative is ``scale / x^2`` (right: -1)."""
+    reciprocal = jax.custom_jvp(lambda x: 1 / x)
+    reciprocal.defjvp(lambda p, t: (1 / p[0], scale * t[0] * (1 / p[0]) * (1 / p[0])))
+    rule = jax.custom_jvp(jnp.log)
+    rule.defjvp(lambda p, t: (jnp.log(p[0]), t[0] * reciprocal(p[0])))
+    return rule
+
+
+@pytest.mark.skipif(WIDE is None, reason="NumPy has no type wider than float64 here")
+@pytest.mark.parametrize("x", [[2.2250738585072014e-308], [2.2250738585072014e-308, 1.5, 0.7]])
+def test_a_second_derivative_beyond_float64_is_judged_by_its_sign(x):
+    # log'' at 2.2e-308 is -2e615: its quotients overflow float64 (the check was inconclusive:
+    # "no step gave a finite difference quotient"); in the wider type they converge, AD's
+    # -inf is the correctly rounded value and passes, and a rule that gives +inf fails.
+    args = (np.array(x),)
+    assert harness.check(jnp.log, args, order=2, seed=1).verdict == "passed"
+    assert harness.check(_log_with_second_derivative(-1.0), args, order=2,
+                         seed=1).verdict == "passed"
+    report = harness.check(_log_with_second_derivative(1.0), args, order=2, seed=1)
+    assert report.verdict == "failed"
+    assert "with the other sign" in report.reason
+
+
+def test_an_element_far_below_the_largest_of_its_leaf_is_judged_on_its_own_scale():
+    # log'' at x = (1e-5, 1.5, 0.7) is (-1e10, -0.44, -2.0): the oracle floor, 1e-8 of the
+    # leaf's largest |J||t|, was 100 at every element and passed a second derivative 2% wrong
+    # at x = 1.5; capped at ORACLE_FLOOR_CAP of each element's own |J||t|, it fails.
+    def second_off(x):
+        return jnp.log(x) + 0.005 * (x - jax.lax.stop_gradient(x)) ** 2
+
+    args = (np.array([1e-5, 1.5, 0.7]),)
+    assert harness.check(jnp.log, args, order=2, seed=1).verdict == "passed"
+    report = harness.check(second_off, args, order=2, seed=1)
+    assert report.verdict == "failed", report.reason

@@ -16,6 +16,7 @@ import numpy as np
 from harness.error_model._budget import (
     MEASURED_SAFETY,
     NOISE_TAIL,
+    ORACLE_FLOOR_CAP,
     ORACLE_RELATIVE_FLOOR,
     ORACLE_SAFETY,
 )
@@ -31,9 +32,14 @@ def in_place(values) -> bool:
 
 
 def pairing(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    """``Re sum(a * b)`` over leaves: a float, or a long double where an estimate beyond
+    float64's range (``_differences.WIDE``) makes it one."""
     # inf * 0 from an AD result that is inf is nan, judged as a failure: not a warning
     with np.errstate(invalid="ignore", over="ignore"):
-        return float(sum(np.real(np.sum(np.asarray(x) * np.asarray(y))) for x, y in zip(a, b)))
+        total = sum(np.real(np.sum(np.asarray(x) * np.asarray(y))) for x, y in zip(a, b))
+        if np.isfinite(total) and abs(total) > np.finfo(np.float64).max:
+            return total
+        return float(total)
 
 
 def abs_pairing(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
@@ -71,6 +77,17 @@ class Rounding:
         scale = np.abs(np.asarray(scale, dtype=np.float64))
         return float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0))
 
+    @property
+    def capped_floor(self) -> np.ndarray | float:
+        """The oracle floor, a fraction of the leaf's largest |J||t|, capped per element at
+        ``ORACLE_FLOOR_CAP`` of the element's own |J||t|."""
+        floor = self.oracle_floor * self.largest_scale
+        scale = np.asarray(self.scale)
+        if not scale.ndim or floor <= ORACLE_FLOOR_CAP * float(np.min(np.abs(scale))):
+            return min(floor, ORACLE_FLOOR_CAP * abs(float(scale))) if not scale.ndim else floor
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.fmin(floor, ORACLE_FLOOR_CAP * np.abs(scale.astype(np.float64)))
+
     @functools.cached_property
     def amount(self) -> np.ndarray:
         # In place after the first product: at millions of elements each temporary counts.
@@ -85,7 +102,7 @@ class Rounding:
 
         if np.any(self.floor) or np.shape(self.floor) != np.shape(total):
             add(self.relative * np.asarray(self.floor))
-        add(self.oracle_floor * self.largest_scale + self.absolute)
+        add(self.capped_floor + self.absolute)
         if np.any(self.measured) or np.shape(self.measured) != np.shape(total):
             add(MEASURED_SAFETY * np.asarray(self.measured))
         return total
@@ -104,7 +121,7 @@ class Rounding:
         pick = lambda a: float(np.asarray(a)[index]) if np.ndim(a) else float(a)
         text = (f"{self.relative_source} x (|J||t| {pick(self.scale):.2e} + |y||t|/L "
                 f"{pick(self.floor):.2e}) + {self.oracle_floor:g} x max |J||t| "
-                f"{self.largest_scale:.2e} (oracle floor)")
+                f"{self.largest_scale:.2e} (oracle floor, at most {ORACLE_FLOOR_CAP:g} x |J||t|)")
         if np.any(self.inherited):
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")
@@ -187,6 +204,11 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
         ratio[infinite] = np.inf
         del err
     oracle_undefined = ~np.isfinite(est.value)
+    if not np.any(est.error) and not np.all(within):
+        # An identity of two AD results (grad = vjp(1)): the same infinity on both sides.
+        same = np.isinf(got) & (got == est.value)
+        within |= same
+        oracle_undefined &= ~same
     if np.all(within):  # every AD result finite: none rounded to inf, none overflowed
         rounded_to_inf = overflowed = np.zeros(ratio.shape, bool)
     else:
@@ -200,6 +222,9 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     at_kink = kink & ~within
     fails = ~within & ~oracle_undefined & ~at_kink & ~disagree
     fails &= ~overflowed
+    # AD's infinity of the other sign where the derivative is beyond the dtype's range is
+    # wrong (a nan there may come from inf - inf inside a right rule: not judged).
+    fails |= overflowed & np.isinf(got) & ~rounded_to_inf
     # Beyond a budget that fn's measured noise sets, but within NOISE_TAIL times it: the noise
     # is an estimate, not a bound, so the mismatch is not decided.
     # Only what would fail: a kink whose one-sided derivative AD matches stays passed.
@@ -232,7 +257,7 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
     note = ""
     if status == INCONCLUSIVE:
         if overflowed[index] and not within[index]:
-            note = (f"the derivative, {float(np.abs(est.value[index])):.3g} in magnitude, "
+            note = (f"the derivative, {_magnitude(est.value[index])} in magnitude, "
                     f"overflows the largest number of AD's dtype ({largest:.3g}): AD's "
                     f"{got[index]} is not judged")
         elif noisy_miss[index]:
@@ -273,6 +298,10 @@ def compare_elements(*, prop: str, chain: str, order: int, leaf: str, got: np.nd
                 "though unconverged beside an element far below 1, stay far below the dtype's "
                 "largest number: fn does not change by more than its rounding along steps on "
                 "that element's own scale")
+    elif status == FAILED and overflowed[index]:
+        note = (f"AD returned {got[index]} where the derivative, {_magnitude(est.value[index])}"
+                f" in magnitude, overflows the largest number of AD's dtype ({largest:.3g}) "
+                "with the other sign")
     elif status == FAILED and not np.isfinite(got[index]):
         note = f"AD returned {got[index]} where the oracle is finite"
     expected, value = est.value[index], got[index]
@@ -324,8 +353,12 @@ def compare_scalar(*, prop: str, chain: str, order: int, leaf: str, got: complex
     elif rounded_to_inf:
         status, note = PASSED, (f"AD is inf where the value overflows its dtype (beyond "
                                 f"{largest:.3g}): the correctly rounded value")
+    elif overflowed and np.isinf(got):
+        status, note = FAILED, (f"AD returned {got} where the value, {_magnitude(expected)} in "
+                                f"magnitude, overflows the largest number of AD's dtype "
+                                f"({largest:.3g}) with the other sign")
     elif overflowed:
-        status, note = INCONCLUSIVE, (f"the value, {abs(expected):.3g} in magnitude, overflows "
+        status, note = INCONCLUSIVE, (f"the value, {_magnitude(expected)} in magnitude, overflows "
                                       f"the largest number of AD's dtype ({largest:.3g}): AD's "
                                       f"{got} is not judged")
     elif err <= budget and np.isfinite(got):
@@ -381,6 +414,11 @@ def _overflow(got, value, error, largest: float) -> tuple[np.ndarray, np.ndarray
                               np.isfinite(g) & (np.abs(g - v) <= error))
         overflowed = beyond & ~np.isfinite(got)
     return overflowed & right, overflowed
+
+
+def _magnitude(value) -> str:
+    """|value| in three digits, a long double beyond float64's range included."""
+    return np.format_float_scientific(np.abs(np.real(value)), precision=2, trim="-")
 
 
 def _item(value):

@@ -81,8 +81,11 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     (``stencil_bound_program``), which replaces ``eps |h|`` at that offset where it is larger.
     """
     m = steps.shape[0]
-    plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
     expand = lambda a: a.reshape(a.shape + (1,) * (values.ndim - a.ndim))
+    if _overflows(values, expand(steps)):
+        values, steps = values.astype(WIDE), steps.astype(WIDE)
+        bounds = None if bounds is None else bounds.astype(WIDE)
+    plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
     s = expand(steps)
     moved = np.zeros(steps.shape) if moved is None else np.asarray(moved)
     # Rounding in h is relative to h's scale along the whole line, not to its value at the
@@ -152,11 +155,34 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
     if per_side and not np.all(np.isfinite(central[1])):
         ready.update(sides())
         later = {"second": second}
-        _one_side_alone(ready)
+        _one_side_alone(ready, eps)
     return Summary(ready, later)
 
 
-def _one_side_alone(found: dict) -> None:
+# NumPy's long double where its exponent range is wider than float64's (x86-64 and aarch64
+# Linux; on Windows and macOS it is float64 itself, and such quotients stay inf).
+WIDE = np.longdouble if np.finfo(np.longdouble).max > np.finfo(np.float64).max else None
+
+
+def _overflows(values: np.ndarray, s: np.ndarray) -> bool:
+    """Whether float64 difference quotients overflow where the differences are finite, and a
+    wider type holds them: log'' at 2.2e-308 is -2e615 and its quotients are -inf in float64,
+    which no comparison can judge; in the wider type they converge like any other, and
+    ``_compare`` passes AD's -inf as the correctly rounded value."""
+    if WIDE is None or values.dtype != np.float64:
+        return False
+    m = s.shape[0]
+    plus, minus, center = values[:m], values[m : 2 * m], values[2 * m]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        # Central, forward and backward: beside 2.2e-308 only the steps away from 0 stay in
+        # the normal range.
+        for difference in (plus - minus, plus - center, center - minus):
+            if np.any(np.isfinite(difference) & np.isinf(difference / s)):
+                return True
+    return False
+
+
+def _one_side_alone(found: dict, eps: float) -> None:
     """Where the central differences give nothing, one side resolves the derivative and the
     other side gives no difference at all, that side's estimate stands in as the central one
     (marked ``sided``): at the bottom of the normal range (log at 2.2e-308) every step toward
@@ -165,7 +191,12 @@ def _one_side_alone(found: dict) -> None:
     bwd, bwd_err = found["backward"], found["backward_err"]
     missing = ~np.isfinite(found["central_err"])
     with np.errstate(invalid="ignore"):
-        resolved = lambda v, e: np.isfinite(v) & np.isfinite(e) & (e <= 1e-3 * np.abs(v))
+        # Resolved: to three digits, or, for a derivative of 0 (the outputs that the moved
+        # elements do not touch, while the other side is nan because fn is undefined there),
+        # to a thousand times fn's rounding per unit step.
+        near_zero = 1e3 * eps * np.abs(found["center"])
+        resolved = lambda v, e: np.isfinite(v) & np.isfinite(e) & (
+            (e <= 1e-3 * np.abs(v)) | (e <= near_zero))
         fwd_alone = missing & resolved(fwd, fwd_err) & ~np.isfinite(bwd_err)
         bwd_alone = missing & resolved(bwd, bwd_err) & ~np.isfinite(fwd_err)
     sided = fwd_alone | bwd_alone

@@ -148,6 +148,8 @@ class LevelEvidence:
         if magnitude is not None:
             values.append(np.abs(np.asarray(magnitude[leaf])))
         scale = np.nanmax(np.stack([np.where(np.isfinite(v), v, 0) for v in values]), axis=0)
+        if scale.dtype != np.float64:  # estimates beyond float64's range (``_differences.WIDE``)
+            scale = np.minimum(scale, np.finfo(np.float64).max).astype(np.float64)
         floor = _compare.output_resolution(main, self.fd[leaf]["second"][0], self.t, self.x)
         difference = None
         jvp, jvp64 = self.ad_result("jvp", "jvp")

@@ -251,7 +251,7 @@ class LevelJudge:
             budget = (self._total_budget([np.ones(())], mains[:1], roundings[:1])
                       + rel * self._on_t("abs_pairing", "grad", grad)
                       + MEASURED_SAFETY * self.evidence.measured_pairing("grad", "grad", self.t))
-            expected = complex(main.value.reshape(())).real
+            expected = np.real(main.value.reshape(()))[()]
             # As in ``vjp_check``: an AD result that is not finite never settles, even against
             # an infinite budget (one that scales with |grad|): the oracles' doubts decide.
             settled = bool(np.isfinite(got) and abs(got - expected) <= budget)
@@ -265,7 +265,10 @@ class LevelJudge:
                 unsure=unsure,
                 one_sided=tuple(float(np.real(side.reshape(()))) for side, _ in main.one_sided)
                 if not settled and np.any(main.kink) else (),
-                unsure_note=unsure_note))
+                unsure_note=unsure_note,
+                largest=min((_compare.dtype_largest(leaf) for leaf in grad),
+                            default=float("inf")),
+                expected_error=float(ORACLE_SAFETY * np.sum(main.error))))
         return checks
 
     def _on_t(self, kind: str, name: str, leaves) -> float:
@@ -327,16 +330,17 @@ class LevelJudge:
         """The gradient element by element, each against the oracle along a unit vector."""
         checks = []
         for j, g in enumerate(grad):
-            fields = {"value": np.zeros(g.shape, complex), "error": np.zeros(g.shape),
+            estimates = [(role, self.evidence.estimate(0, role)) for role in basis
+                         if role[1] == j]
+            # Complex, and as wide as the estimates (``_differences.WIDE`` beyond float64).
+            kind = np.result_type(complex, *(e.value.dtype for _, e in estimates))
+            fields = {"value": np.zeros(g.shape, kind), "error": np.zeros(g.shape),
                       "kink": np.zeros(g.shape, bool), "disagree": np.zeros(g.shape, bool),
                       "unconverged": np.zeros(g.shape, bool), "flat": np.zeros(g.shape, bool),
-                      "forward": np.zeros(g.shape, complex), "forward_err": np.zeros(g.shape),
-                      "backward": np.zeros(g.shape, complex), "backward_err": np.zeros(g.shape)}
-            for role in basis:
+                      "forward": np.zeros(g.shape, kind), "forward_err": np.zeros(g.shape),
+                      "backward": np.zeros(g.shape, kind), "backward_err": np.zeros(g.shape)}
+            for role, e in estimates:
                 _, leaf, k, unit = role
-                if leaf != j:
-                    continue
-                e = self.evidence.estimate(0, role)
                 idx = np.unravel_index(k, g.shape) if g.shape else ()
                 # JAX's gradient of a real function of z = x + iy is df/dx - i df/dy.
                 weight = 1.0 if unit == 1.0 else -1j
