@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import harness
-from harness.oracles._differences import WIDE
 from harness.oracles import _steps
+from harness.oracles._differences import WIDE
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
