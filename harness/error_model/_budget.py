@@ -44,10 +44,13 @@ NOISE_TAIL = 10.0
 # 3 the worst disagreement was 2.4e-11 of it; the notebooks' logistic loss at W = [-3, 1, -3],
 # b = -3 (1 - sigmoid cancelling) reaches 2e-10.
 ORACLE_RELATIVE_FLOOR = 1e-9
-# The floor is the leaf's, but it never excuses more than this fraction of an element's own
+# The floor is the leaf's, but where the oracle's estimate holds more than six digits (or is
+# the exact complex step) it never excuses more than this fraction of the element's own
 # |J||t|: in a leaf whose elements span many decades (log'' at x = [1e-5, 1] is -1e10 and -1;
-# log' at [2.2e-308, 1.5]) a floor of the largest alone excused any error at the others.
+# log' at [2.2e-308, 1.5]) a floor of the largest alone excused any error at the others. An
+# estimate 100 times more optimistic than it claims is still within the cap.
 ORACLE_FLOOR_CAP = 1e-4
+TRUSTED_RELATIVE = 1e-6
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -1,11 +1,12 @@
 """A bound on the rounding of a JAX program, carried through its jaxpr in one pass.
 
 Every value ``v`` that a program computes in a dtype of unit roundoff ``u`` is rounded: it
-carries an error of its own, at most ``k u |v|`` (``k`` = 1 for arithmetic, a few for library
-functions, the number of terms for a sum or a dot product), plus the errors its inputs
-brought, scaled by how strongly it depends on them:
+carries an error of its own, at most ``k u |v| + t`` (``k`` = 1 for arithmetic, a few for
+library functions, the number of terms for a sum or a dot product; ``t`` the smallest normal
+number, lost where a result is flushed to zero), plus the errors its inputs brought, scaled by
+how strongly it depends on them:
 
-    b(v) = k u |v| + sum_i |dv/du_i| b(u_i)
+    b(v) = k u |v| + t + sum_i |dv/du_i| b(u_i)
 
 At the outputs this is a first-order bound on the rounding of the whole program (Wilkinson's
 running error analysis). The bound of a correct derivative program does not grow with an error
@@ -182,7 +183,10 @@ def _pow_exponent_spread(base, out, bound):
 
 
 def _own_rounding(eqn, values, outs) -> list:
-    """k u |v|: the rounding of each output of ``eqn`` itself."""
+    """k u |v| + t: the rounding of each output of ``eqn`` itself, where t, the smallest
+    normal number of its dtype, is what a result below the normal range may lose: XLA flushes
+    subnormal numbers to zero (arcsinh'' at 1e15 in float32 is -1.4e-30, but its factor
+    (1 + x^2)^-1.5 = 1e-45 is flushed, and AD gives -0)."""
     name = eqn.primitive.name
     if name in _EXACT_ELEMENTWISE or name in _STRUCTURAL or name in _NO_DERIVATIVE:
         return [None] * len(outs)
@@ -205,6 +209,8 @@ def _own_rounding(eqn, values, outs) -> list:
             own.append(terms * u * magnitude)
         else:
             own.append(u * size)
+        if own[-1] is not None:
+            own[-1] = own[-1] + float(jnp.finfo(jnp.result_type(out)).tiny)
     return own
 
 

@@ -18,6 +18,7 @@ from harness.error_model._budget import (
     NOISE_TAIL,
     ORACLE_FLOOR_CAP,
     ORACLE_RELATIVE_FLOOR,
+    TRUSTED_RELATIVE,
     ORACLE_SAFETY,
 )
 from harness.judging._estimates import Estimate
@@ -64,29 +65,43 @@ class Rounding:
     inherited: np.ndarray | float = 0.0  # relative rounding of the values this level derives
     oracle_floor: float = ORACLE_RELATIVE_FLOOR
     measured_source: str = "|AD - AD in float64 copy| {:.2e} (measured rounding of this derivative)"
+    # Where the oracle's value is trusted (``trusted``): there the floor is capped at
+    # ``ORACLE_FLOOR_CAP`` of the element's own |J||t|.
+    trusted: np.ndarray | None = None
 
     @functools.cached_property
     def largest_scale(self) -> float:
         """The largest finite |J||t|: an element whose scale is not finite (the oracle found
-        no derivative there) sets no floor for the others."""
+        no derivative there), or beyond float64's range (log'' at 2.2e-308 is -2e615, held
+        as float64's largest number), sets no floor for the others."""
         scale = np.asarray(self.scale)
+        top = float(np.finfo(np.float64).max)
         if scale.size and scale.dtype.kind == "f":  # the common case, without a new array
             largest = max(abs(float(np.max(scale))), abs(float(np.min(scale))))
-            if np.isfinite(largest):
+            if largest < top:
                 return largest
         scale = np.abs(np.asarray(scale, dtype=np.float64))
-        return float(np.max(np.where(np.isfinite(scale), scale, 0.0), initial=0.0))
+        return float(np.max(np.where(scale < top, scale, 0.0), initial=0.0))
 
     @property
     def capped_floor(self) -> np.ndarray | float:
-        """The oracle floor, a fraction of the leaf's largest |J||t|, capped per element at
-        ``ORACLE_FLOOR_CAP`` of the element's own |J||t|."""
+        """The oracle floor, a fraction of the leaf's largest |J||t| (Richardson's error
+        estimate can be optimistic: fresnel at x = -1e6, where steps of 60 periods alias to
+        -7e-11 +- 7e-12 for a derivative of 0), capped at ``ORACLE_FLOOR_CAP`` of the
+        element's own |J||t| where the oracle is trusted (``trusted``): in a leaf whose
+        elements span many decades (log'' at x = (1e-5, 1.5) is (-1e10, -0.44)) the floor of
+        the largest alone excused any error at the others."""
         floor = self.oracle_floor * self.largest_scale
+        if self.trusted is None or not np.any(self.trusted):
+            return floor
         scale = np.asarray(self.scale)
-        if not scale.ndim or floor <= ORACLE_FLOOR_CAP * float(np.min(np.abs(scale))):
-            return min(floor, ORACLE_FLOOR_CAP * abs(float(scale))) if not scale.ndim else floor
+        if not scale.ndim:
+            return min(floor, ORACLE_FLOOR_CAP * abs(float(scale))) if self.trusted else floor
+        if floor <= ORACLE_FLOOR_CAP * float(np.min(np.abs(scale))):
+            return floor
         with np.errstate(invalid="ignore", over="ignore"):
-            return np.fmin(floor, ORACLE_FLOOR_CAP * np.abs(scale.astype(np.float64)))
+            capped = np.fmin(floor, ORACLE_FLOOR_CAP * np.abs(scale.astype(np.float64)))
+            return np.where(self.trusted, capped, floor)
 
     @functools.cached_property
     def amount(self) -> np.ndarray:
@@ -380,6 +395,14 @@ def bounded_estimate(value, error, largest: float) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):
         value, error = np.asarray(value), np.asarray(error)
         return np.isfinite(value) & np.isfinite(error) & (np.abs(value) + error < largest)
+
+
+def trusted(est: Estimate) -> np.ndarray:
+    """Where the oracle's estimate is the exact complex step, or holds more than six digits
+    (``TRUSTED_RELATIVE``): there ``Rounding.capped_floor`` caps the oracle floor."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(est.exact) | (np.asarray(est.error)
+                                        <= TRUSTED_RELATIVE * np.abs(est.value))
 
 
 def dtype_largest(values) -> float:

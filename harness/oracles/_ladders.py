@@ -74,15 +74,27 @@ UNRESOLVED_RELATIVE = 1e-3
 OWN_SCALE_FLOOR = 1e-6
 
 
-def unresolved_elements(value: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """Estimates that are missing, or whose error is over 0.1% of their own size (counted
-    down to a millionth of the largest in the leaf).
+def unresolved_elements(leaf: dict, *, strict: bool = False) -> np.ndarray:
+    """Estimates of a leaf's summary that are missing, or whose error is over 0.1% of their own
+    size (counted down to a millionth of the largest in the leaf; ``strict``: only where the
+    error is also within the element's ``resolution``, ``_differences.zero_resolution``).
+
+    Strict decides where deeper ladders are run and taken (``merge``, ``unresolved``); the
+    doubts that make a mismatch inconclusive (``mark_unconverged``) keep the leaf's floor.
 
     Relative to the largest alone, log at x = 3e-4 beside x = 1e-6 (a derivative 1e4 times
-    smaller) passed as -392 +- 294 from steps that straddle its pole, where it is 1.1e7.
+    smaller) passed as -392 +- 294 from steps that straddle its pole, where it is 1.1e7; and
+    x / y at y = -1.8e-7 beside elements whose derivatives are 1e24 passed as -0.006 +- 0.005
+    from steps that straddle the pole at 0, where it is 4e7: an error that is far above the
+    rounding of the element's own value is no resolved 0.
     """
+    value, err = leaf["central"], leaf["central_err"]
     finite = np.abs(np.where(np.isfinite(value), value, 0))
-    scale = np.maximum(finite, OWN_SCALE_FLOOR * np.max(finite, initial=0.0))
+    floor = OWN_SCALE_FLOOR * np.max(finite, initial=0.0)
+    resolution = leaf.get("resolution") if strict else None
+    if resolution is not None:
+        floor = np.where(err <= resolution, floor, 0.0)
+    scale = np.maximum(finite, floor)
     return ~np.isfinite(value) | ~np.isfinite(err) | (err > UNRESOLVED_RELATIVE * scale)
 
 
@@ -108,7 +120,7 @@ def merge(old: dict, new: dict) -> dict:
                              < a["central_err"] / np.abs(a["central"]))
                             | (b["central_err"] < a["central_err"]))
             usable = np.isfinite(b["central"]) & np.isfinite(b["central_err"])
-            take = (unresolved_elements(a["central"], a["central_err"]) & usable
+            take = (unresolved_elements(a, strict=True) & usable
                     & (~np.isfinite(a["central"]) | ~np.isfinite(a["central_err"]) | improves))
             leaves.append(_taking(a, b, take, np.where(take, b["central_err"],
                                                       a["central_err"])))
@@ -120,6 +132,8 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     """Summary ``a`` with ``b``'s estimates where ``take``, and the error estimates given."""
     ready = {"center": a["center"], "central": np.where(take, b["central"], a["central"]),
              "central_err": central_err}
+    if "resolution" in a:  # the point's, whichever ladder
+        ready["resolution"] = a["resolution"]
     if "unconverged" in a:  # a doubt about a's estimate, not about b's
         ready["unconverged"] = a["unconverged"] & ~take
     if "noisy" in a or "noisy" in b:  # whichever estimate is taken keeps its own
@@ -156,7 +170,7 @@ def mark_unconverged(stats: dict, rows: dict, probed: dict | None = None, *,
         own_leaves = own[key] if own is not None and key in own else [None] * len(leaves)
         for leaf, own_leaf in zip(leaves, own_leaves):
             ndim = np.ndim(leaf["central"])
-            unresolved = unresolved_elements(leaf["central"], leaf["central_err"])
+            unresolved = unresolved_elements(leaf)
             beside = unresolved & _per_pair(rows[key[0]], ndim)
             leaf["flat"] = beside & (
                 True if probed is None else _per_pair(probed[key[0]], ndim))
@@ -177,8 +191,8 @@ def mark_in_doubt(noisy: dict, quiet: dict) -> dict:
         if len(key) == 3 or key[1] == "cs" or key not in quiet:
             continue
         for leaf, other in zip(leaves, quiet[key]):
-            doubt = (unresolved_elements(leaf["central"], leaf["central_err"])
-                     & ~unresolved_elements(other["central"], other["central_err"]))
+            doubt = (unresolved_elements(leaf)
+                     & ~unresolved_elements(other))
             if np.any(doubt):
                 leaf["unconverged"] = doubt | leaf.get("unconverged", False)
     return noisy
@@ -259,7 +273,7 @@ def confirm(first: dict, second: dict, third: dict, *, among: dict | None = None
                 continue
             deeper_gap, deeper_apart = _gap_apart(b, c)
             take = (apart & ~deeper_apart & np.isfinite(deeper_gap)
-                    & ~unresolved_elements(b["central"], b["central_err"]))
+                    & ~unresolved_elements(b))
             noise = np.fmax(gap, np.where(np.isfinite(deeper_gap), deeper_gap, 0.0))
             leaves.append(_taking(a, b, take, np.where(take, b["central_err"], np.where(
                 apart, np.fmax(a["central_err"], noise), a["central_err"]))))
@@ -287,7 +301,7 @@ def resolved_or(preferred: dict, fallback: dict) -> dict:
             continue
         out[key] = []
         for a, b in zip(leaves, fallback[key]):
-            keep = ~unresolved_elements(a["central"], a["central_err"])
+            keep = ~unresolved_elements(a)
             out[key].append({name: np.where(keep, a[name], b[name])
                              for name in ("central", "central_err")})
     return out
@@ -298,7 +312,7 @@ def unresolved(stats: dict) -> bool:
         if len(key) == 3 or key[1] == "cs":
             continue
         for leaf in leaves:
-            missing = unresolved_elements(leaf["central"], leaf["central_err"])
+            missing = unresolved_elements(leaf, strict=True)
             if np.any(missing & np.isfinite(leaf["center"])):
                 return True
     return False
