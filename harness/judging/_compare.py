@@ -18,8 +18,8 @@ from harness.error_model._budget import (
     NOISE_TAIL,
     ORACLE_FLOOR_CAP,
     ORACLE_RELATIVE_FLOOR,
-    TRUSTED_RELATIVE,
     ORACLE_SAFETY,
+    TRUSTED_RELATIVE,
 )
 from harness.judging._estimates import Estimate
 from harness.results._report import FAILED, INCONCLUSIVE, PASSED, Check
