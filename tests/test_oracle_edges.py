@@ -265,3 +265,24 @@ def test_an_element_far_below_the_largest_of_its_leaf_is_judged_on_its_own_scale
     assert harness.check(jnp.log, args, order=2, seed=1).verdict == "passed"
     report = harness.check(second_off, args, order=2, seed=1)
     assert report.verdict == "failed", report.reason
+
+
+def test_an_estimate_near_0_far_above_the_rounding_of_the_value_is_retried_on_smaller_steps():
+    # x / y at y = -1.76e-7 beside elements whose derivatives are 1e24: steps that suit 1
+    # straddle the pole at 0 and give -0.006 +- 0.005, which counted as a resolved 0 next to
+    # 1e24 (a millionth of the leaf's largest); the derivative is 4e7 (mpmath), AD's value.
+    # Near 0 an estimate is resolved only within 1e3 eps |x / y|, so smaller steps are taken.
+    x = np.array([-9.9999999e+14, 2.6464884e-06, 9.9900000e+14], np.float32)
+    y = np.array([5.4963679e+00, -1.7603084e-07, -2.0000100e-05], np.float32)
+    assert harness.check(jnp.divide, (x, y), seed=4).verdict == "passed"
+    wrong = jax.custom_jvp(jnp.divide)
+    wrong.defjvp(lambda p, t: (p[0] / p[1], 1.01 * jax.jvp(jnp.divide, p, t)[1]))
+    assert harness.check(wrong, (x, y), seed=4).verdict == "failed"
+
+
+def test_the_floor_of_a_leaf_still_covers_an_unbounded_float64_rule_that_cancels():
+    # dawsn' = 1 - 2 x D(x) at x = 1.2e6 is -3.2e-13, and float64 AD, whose program has an
+    # operation without a running-error rule, loses 3.5e-4 of it to that cancellation: with
+    # nothing to measure it, the leaf's floor stands (it was a false alarm once capped).
+    args = (np.array([-0.4, 1.2e6, 3.0]),)
+    assert harness.check(jax.scipy.special.dawsn, args, seed=2).verdict == "passed"

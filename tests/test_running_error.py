@@ -129,3 +129,16 @@ def test_a_split_is_bounded_as_the_selection_it_is():
         bound = program_bound(lambda v: jax.jvp(jax.nn.glu, (v,), (jnp.ones_like(v),))[1], [x])
     assert bound is not None
     assert harness.check(jax.nn.glu, (x,), order=2, seed=9).verdict == "passed"
+
+
+def test_a_result_flushed_to_zero_carries_the_smallest_normal_number():
+    # arcsinh'' at 1e15 in float32 is -1.4e-30, but its factor (1 + x^2)^-1.5 = 1e-45 is
+    # below the normal range and flushed: AD gives -0, the correct program's rounding. The
+    # bound counts it; the check passes where it failed ("AD 0, oracle -1.4e-30").
+    x = np.float32([1e15])
+    second = jax.vmap(jax.grad(jax.grad(jnp.arcsinh)))
+    assert float(second(x)[0]) == 0.0
+    bound = float(np.asarray(program_bound(second, [x])[0])[0])
+    assert bound >= 1.4e-30
+    args = (np.array([-2.6684129e-03, 9.9999999e+14, 9.9999999e+14], np.float32),)
+    assert harness.check(jnp.arcsinh, args, order=2, seed=7).verdict == "passed"
