@@ -118,3 +118,21 @@ def test_the_module_example_runs():
     for test in doctest.DocTestFinder().find(_locate, globs=vars(_locate).copy()):
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_a_second_order_mismatch_of_a_function_of_several_outputs_is_located():
+    # The order-2 VJP level's inner direction is a cotangent per output: stacked into one
+    # array, it no longer matched fn's outputs ("the mismatch could not be located").
+    @jax.custom_jvp
+    def sin_cos(x):
+        return jnp.sin(x), jnp.cos(x)
+
+    @sin_cos.defjvp
+    def _(p, t):
+        (x,), (tx,) = p, t
+        bent = tx * (x - jax.lax.stop_gradient(x))  # 0, with a derivative of tx
+        return sin_cos(x), (jnp.cos(x) * tx + 0.01 * bent, -jnp.sin(x) * tx)
+
+    report = harness.check(sin_cos, (np.array([0.3, 1.2, -0.7]),), order=2, seed=7)
+    located = [c for c in report.failures if c.property == "vjp_matches_oracle"]
+    assert located and all("the mismatch lies in args[0] at [" in c.note for c in located)

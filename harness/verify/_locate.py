@@ -74,7 +74,9 @@ class _Restricted:
         self.c = [np.asarray(v).astype(float64_twin(np.asarray(v).dtype)) for v in c]
         self.x = [np.asarray(x).astype(float64_twin(x.dtype)) for x in run.diff]
         self.fixed = [np.asarray(x) for x in run.fixed]
-        self.inner = [np.asarray(d).astype(float64_twin(np.asarray(d).dtype))
+        # Each inner direction is a list of leaves (a cotangent of every output of a
+        # function of several): converted leaf by leaf, never stacked into one array.
+        self.inner = [[np.asarray(v).astype(float64_twin(np.asarray(v).dtype)) for v in d]
                       for d in run.inner[level.key]]
         self.rel, _ = run.tolerance.relative(
             lowest_precision([x.dtype for x in run.diff] + list(run.inside)))
