@@ -286,3 +286,24 @@ def test_the_floor_of_a_leaf_still_covers_an_unbounded_float64_rule_that_cancels
     # nothing to measure it, the leaf's floor stands (it was a false alarm once capped).
     args = (np.array([-0.4, 1.2e6, 3.0]),)
     assert harness.check(jax.scipy.special.dawsn, args, seed=2).verdict == "passed"
+
+
+def test_a_vjp_of_infinities_of_both_signs_is_judged_element_by_element():
+    # 1/x at x = (1e-3, 1e-30, 1.0000001e-30) in float32: vjp(c) is about 1e60 at the tiny
+    # elements, inf in float32 and correctly so, and <vjp(c), t> adds inf and -inf to nan
+    # (inconclusive: "AD's nan is not judged"). Each infinite element is judged alone against
+    # <c, J e_k> t_k, the finite ones together: it passes; a rule whose infinities have the
+    # other sign fails.
+    x = np.array([1.0e-3, 1.0e-30, 1.0000001e-30], np.float32)
+    report = harness.check(jnp.reciprocal, (x,), seed=5)
+    assert report.verdict == "passed", report.reason
+
+    @jax.custom_vjp
+    def flipped(v):
+        return 1 / v
+
+    flipped.defvjp(lambda v: (1 / v, v), lambda v, g: (
+        jnp.where(jnp.abs(v) < 1e-20, 1.0, -1.0) * g * (1 / v) * (1 / v),))
+    report = harness.check(flipped, (x,), modes=("rev",), seed=5)
+    assert report.verdict == "failed", report.reason
+    assert "an infinity of the other sign" in report.reason
