@@ -149,8 +149,7 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
                                 power=2)
         return {"second": value}
 
-    ready = {"center": center, "central": central[0], "central_err": central[1],
-             "resolution": zero_resolution(center, eps)}
+    ready = {"center": center, "central": central[0], "central_err": central[1]}
     later = {name: sides for name in SIDES}
     later["second"] = second
     if per_side and not np.all(np.isfinite(central[1])):
@@ -158,20 +157,6 @@ def summarize_stencil(values: np.ndarray, steps: np.ndarray, eps: float,
         later = {"second": second}
         _one_side_alone(ready, eps)
     return Summary(ready, later)
-
-
-# An estimate of 0 is resolved only within this many times eps |h| of h at the point.
-ZERO_RESOLUTION = 1e3
-
-
-def zero_resolution(center: np.ndarray, eps: float) -> np.ndarray:
-    """The largest error with which an estimate near 0 counts as a resolved 0: within
-    ``ZERO_RESOLUTION`` times the rounding of h's value at the point per unit step (the
-    differences of an h that does not change along the steps are off by about 30 eps |h|); no
-    limit where h is 0 there (``_ladders.unresolved_elements``)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        magnitude = np.abs(center)
-        return np.where(magnitude > 0, ZERO_RESOLUTION * eps * magnitude, np.inf)
 
 
 # NumPy's long double where its exponent range is wider than float64's (x86-64 and aarch64

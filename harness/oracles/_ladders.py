@@ -74,27 +74,16 @@ UNRESOLVED_RELATIVE = 1e-3
 OWN_SCALE_FLOOR = 1e-6
 
 
-def unresolved_elements(leaf: dict, *, strict: bool = False) -> np.ndarray:
+def unresolved_elements(leaf: dict) -> np.ndarray:
     """Estimates of a leaf's summary that are missing, or whose error is over 0.1% of their own
-    size (counted down to a millionth of the largest in the leaf; ``strict``: only where the
-    error is also within the element's ``resolution``, ``_differences.zero_resolution``).
-
-    Strict decides where deeper ladders are run and taken (``merge``, ``unresolved``); the
-    doubts that make a mismatch inconclusive (``mark_unconverged``) keep the leaf's floor.
+    size (counted down to a millionth of the largest in the leaf).
 
     Relative to the largest alone, log at x = 3e-4 beside x = 1e-6 (a derivative 1e4 times
-    smaller) passed as -392 +- 294 from steps that straddle its pole, where it is 1.1e7; and
-    x / y at y = -1.8e-7 beside elements whose derivatives are 1e24 passed as -0.006 +- 0.005
-    from steps that straddle the pole at 0, where it is 4e7: an error that is far above the
-    rounding of the element's own value is no resolved 0.
+    smaller) passed as -392 +- 294 from steps that straddle its pole, where it is 1.1e7.
     """
     value, err = leaf["central"], leaf["central_err"]
     finite = np.abs(np.where(np.isfinite(value), value, 0))
-    floor = OWN_SCALE_FLOOR * np.max(finite, initial=0.0)
-    resolution = leaf.get("resolution") if strict else None
-    if resolution is not None:
-        floor = np.where(err <= resolution, floor, 0.0)
-    scale = np.maximum(finite, floor)
+    scale = np.maximum(finite, OWN_SCALE_FLOOR * np.max(finite, initial=0.0))
     return ~np.isfinite(value) | ~np.isfinite(err) | (err > UNRESOLVED_RELATIVE * scale)
 
 
@@ -120,7 +109,7 @@ def merge(old: dict, new: dict) -> dict:
                              < a["central_err"] / np.abs(a["central"]))
                             | (b["central_err"] < a["central_err"]))
             usable = np.isfinite(b["central"]) & np.isfinite(b["central_err"])
-            take = (unresolved_elements(a, strict=True) & usable
+            take = (unresolved_elements(a) & usable
                     & (~np.isfinite(a["central"]) | ~np.isfinite(a["central_err"]) | improves))
             leaves.append(_taking(a, b, take, np.where(take, b["central_err"],
                                                       a["central_err"])))
@@ -132,8 +121,6 @@ def _taking(a, b, take: np.ndarray, central_err: np.ndarray) -> _differences.Sum
     """Summary ``a`` with ``b``'s estimates where ``take``, and the error estimates given."""
     ready = {"center": a["center"], "central": np.where(take, b["central"], a["central"]),
              "central_err": central_err}
-    if "resolution" in a:  # the point's, whichever ladder
-        ready["resolution"] = a["resolution"]
     if "unconverged" in a:  # a doubt about a's estimate, not about b's
         ready["unconverged"] = a["unconverged"] & ~take
     if "noisy" in a or "noisy" in b:  # whichever estimate is taken keeps its own
@@ -312,7 +299,7 @@ def unresolved(stats: dict) -> bool:
         if len(key) == 3 or key[1] == "cs":
             continue
         for leaf in leaves:
-            missing = unresolved_elements(leaf, strict=True)
+            missing = unresolved_elements(leaf)
             if np.any(missing & np.isfinite(leaf["center"])):
                 return True
     return False
