@@ -136,7 +136,8 @@ class Rounding:
         pick = lambda a: float(np.asarray(a)[index]) if np.ndim(a) else float(a)
         text = (f"{self.relative_source} x (|J||t| {pick(self.scale):.2e} + |y||t|/L "
                 f"{pick(self.floor):.2e}) + {self.oracle_floor:g} x max |J||t| "
-                f"{self.largest_scale:.2e} (oracle floor, at most {ORACLE_FLOOR_CAP:g} x |J||t|)")
+                f"{self.largest_scale:.2e} (oracle floor; at most {ORACLE_FLOOR_CAP:g} x |J||t| "
+                "where the oracle holds six digits)")
         if np.any(self.inherited):
             text += (" + relative rounding of the derivative this one is taken of "
                      f"{pick(self.inherited):.2e} x |J||t|")
