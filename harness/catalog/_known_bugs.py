@@ -32,12 +32,18 @@ class KnownBug:
 
     why: str
     probe: Callable[[], bool]
+    # ``shows_at(*args) -> bool``: whether the bug shows at these arguments of the entry's
+    # function (the region its ``why`` establishes); None where that is not said.
+    shows_at: Callable[..., bool] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.why, str) or not self.why.strip():
             raise TypeError(f"KnownBug(why={self.why!r}) needs a non-empty reason")
         if not callable(self.probe):
             raise TypeError(f"KnownBug(probe={self.probe!r}) needs a function returning a bool")
+        if self.shows_at is not None and not callable(self.shows_at):
+            raise TypeError(f"KnownBug(shows_at={self.shows_at!r}) needs a function of the "
+                            "entry's arguments returning a bool")
 
     def present(self) -> bool:
         """Whether the running JAX still has this bug (probed once, then remembered)."""

@@ -16,8 +16,11 @@ Classes of right functions (all checked by ``harness.check`` at their own order 
 
 A failed verdict on a right function is a false alarm, unless the function has a known JAX
 bug that the running JAX still has (counted as "known bug"; catalog entries whose derivative
-JAX gets wrong are left out), or every failed check is ``derivative_accuracy``: AD's result
-lost its digits against an exact reference (counted as "accuracy loss"). Points where fn is
+JAX gets wrong are left out). A known bug that says where it shows (``KnownBug.shows_at``)
+excuses only the draws there, an inconclusive verdict included (JAX is wrong at that draw:
+it is no right draw), and at every other draw a failure is a false alarm. A failure whose
+failed checks are all ``derivative_accuracy`` (AD's result lost its digits against an exact
+reference) is counted as "accuracy loss". Points where fn is
 not finite are counted as undefined, not checked. Each non-pass prints one line with its
 reason; the totals per class and dtype come last. With ``--csv`` every draw is written
 (atomically) to FILE. Functions are measured in ``--jobs`` processes at once; one whose
@@ -46,16 +49,15 @@ for path in (ROOT, ROOT / "tests", ROOT / "suites" / "libraries"):
 
 import harness  # noqa: E402
 from harness._files import write_atomically  # noqa: E402
-from harness.catalog import ENTRIES, Entry  # noqa: E402
+from harness.catalog import ENTRIES, Entry, KnownBug  # noqa: E402
 
 CLASSES = ("body", "catalog", "corpus", "programs", "libraries")
 # Seeds of the programs drawn here: the suites draw theirs from Hypothesis' own.
 PROGRAM_SEED = 20261204
 CHECKED = ("passed", "failed", "inconclusive", "error", "crashed", "accuracy loss")
 
-# (class, function, draw, check, whether a known JAX bug of the function is present)
-# (class, function, draw, check, whether a known JAX bug of the function is present)
-Job = tuple[str, str, int, Callable[[], harness.Report], bool]
+# (class, function, draw, check, where a known JAX bug of the function shows: ``bug_at``)
+Job = tuple[str, str, int, Callable[[], harness.Report], str]
 # What one draw gave: class, dtype, function, draw, verdict, seconds, reason.
 Row = tuple[str, str, str, int, str, float, str]
 
@@ -68,12 +70,24 @@ def entry_jobs(kind: str, entries: list[Entry], dtype: str, draws: int) -> Itera
         try:
             points = entry.points(_entry_dtype(entry, dtype), draws)
         except harness.InvalidArgument as error:
-            yield kind, entry.name, 0, _raiser(error), False
+            yield kind, entry.name, 0, _raiser(error), ""
             continue
-        known = entry.derivative_is_wrong()
         for i, args in enumerate(points):
             yield kind, entry.name, i, _checker(entry.checked_fn, args, entry.order,
-                                                entry.modes(), entry.holomorphic, i), known
+                                                entry.modes(), entry.holomorphic, i), \
+                bug_at(entry, args)
+
+
+def bug_at(entry: Entry, args: tuple) -> str:
+    """Where the entry's live known JAX bug shows, as seen from the draw ``args``: "here"
+    (its ``shows_at`` holds), "anywhere" (a live bug that does not say where), "elsewhere"
+    (a live bug that shows at other draws), or "" (none is live)."""
+    bug = entry.xfail.get("*")
+    if bug is None or not entry.derivative_is_wrong():
+        return ""
+    if not isinstance(bug, KnownBug) or bug.shows_at is None:
+        return "anywhere"
+    return "here" if bug.shows_at(*args) else "elsewhere"
 
 
 def _dtypes_of(entry: Entry) -> tuple[str, ...]:
@@ -110,7 +124,7 @@ def corpus_jobs(dtype: str, draws: int, name: str) -> Iterator[Job]:
             continue
         for i, args in enumerate(corpus_draws(case, dtype, draws)):
             yield "corpus", case.name, i, _checker(case.fn, args, case.order, case.modes,
-                                                   case.holomorphic, i), False
+                                                   case.holomorphic, i), ""
 
 
 @functools.cache
@@ -138,7 +152,7 @@ def program_jobs(dtype: str, count: int, name: str) -> Iterator[Job]:
     modes = tuple(m for m, ok in (("fwd", program.forward_mode),
                                   ("rev", program.reverse_mode)) if ok)
     yield "programs", name, 0, _checker(program.fn, program.args, 1, modes,
-                                        program.holomorphic, i), False
+                                        program.holomorphic, i), ""
 
 
 @functools.cache
@@ -176,14 +190,15 @@ def jobs(kind: str, dtype: str, name: str, options: argparse.Namespace) -> Itera
 
 def run(job: Job) -> tuple[str, str]:
     """The verdict and its reason; a point where fn is not finite is "undefined", a failure
-    of a function with a known JAX bug "known bug"."""
+    of a function with a known JAX bug at this draw "known bug" (``bug_at``)."""
     try:
         report = job[3]()
     except harness.UndefinedPoint as error:
         return "undefined", str(error).splitlines()[0][:200]
     except harness.InvalidArgument as error:
         return "invalid", str(error).splitlines()[0][:200]
-    if job[4] and report.verdict in ("failed", "error"):
+    if (job[4] == "anywhere" and report.verdict in ("failed", "error")
+            or job[4] == "here" and report.verdict in ("failed", "error", "inconclusive")):
         return "known bug", report.reason
     failed = [c for c in report.checks if c.status == "failed"]
     if failed and all(c.property == "derivative_accuracy" for c in failed):
