@@ -307,3 +307,49 @@ def test_a_vjp_of_infinities_of_both_signs_is_judged_element_by_element():
     report = harness.check(flipped, (x,), modes=("rev",), seed=5)
     assert report.verdict == "failed", report.reason
     assert "an infinity of the other sign" in report.reason
+
+
+BOXCOX_X = np.array([2.5454388, 1.1754945e-38], np.float32)
+BOXCOX_LAMBDA = np.array([0.5, -0.025454387], np.float32)
+
+
+def _boxcox_with_vjp(factor_above_one: float):
+    """boxcox in x with a custom VJP, ``factor_above_one`` times wrong where x > 1."""
+    @jax.custom_vjp
+    def boxcox(x):
+        return jax.scipy.special.boxcox(x, BOXCOX_LAMBDA)
+
+    boxcox.defvjp(lambda x: (boxcox(x), x), lambda x, g: (
+        g * x ** (BOXCOX_LAMBDA - 1) * jnp.where(x > 1, factor_above_one, 1.0),))
+    return boxcox
+
+
+def test_a_vjp_element_beyond_float32_whose_product_with_t_is_finite_passes_as_inf():
+    # d/dx boxcox(x, -0.025) at x = 1.2e-38 is x^-1.025 = 7.9e38 (mpmath), beyond float32:
+    # AD's vjp(c) is inf there, correctly rounded, while <c, J t> is a finite -5.7e37 (t_k
+    # and c_k are below 1). The infinite element is judged alone, the others together; the
+    # transposition identity, whose JVP side is finite, cannot be formed and is skipped.
+    x = np.array([2.5454388, 1.1754945e-38, 1.1754945e-38], np.float32)
+    lmbda = np.array([0.5, -0.025454387, 0.025454387], np.float32)
+    report = harness.check(jax.scipy.special.boxcox, (x, lmbda), seed=12)
+    assert report.verdict == "passed", str(report)
+    assert any(c.property == "jvp_vjp_transposition" and c.status == "skipped"
+               for c in report.checks)
+    report = harness.check(_boxcox_with_vjp(1.0), (BOXCOX_X,), modes=("rev",), seed=12)
+    assert report.verdict == "passed", str(report)
+
+
+def test_a_wrong_vjp_beside_an_element_beyond_float32_still_fails():
+    report = harness.check(_boxcox_with_vjp(1.02), (BOXCOX_X,), modes=("rev",), seed=12)
+    assert report.verdict == "failed", str(report)
+
+
+def test_a_vjp_beyond_float64_beside_outputs_near_its_largest_number_passes():
+    # gamma'' at 171 is 1.9e308 (mpmath: gamma(171) (psi(171)^2 + psi'(171))), beyond
+    # float64; the outputs of the other elements are summed beside gamma'(171) = 3.7e307,
+    # whose rounding (4e291) swamped their inner product until each output's change from its
+    # value at the point was summed instead of its value.
+    x = np.array([1.7099999999999997e+02, -9.3250989819446350e-02, -0.5])
+    with jax.enable_x64(True):
+        report = harness.check(jax.scipy.special.gamma, (x,), order=2, seed=13)
+    assert report.verdict == "passed", str(report)
