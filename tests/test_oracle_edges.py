@@ -353,3 +353,14 @@ def test_a_vjp_beyond_float64_beside_outputs_near_its_largest_number_passes():
     with jax.enable_x64(True):
         report = harness.check(jax.scipy.special.gamma, (x,), order=2, seed=13)
     assert report.verdict == "passed", str(report)
+
+
+def test_the_elements_beside_infinite_ones_are_judged_on_their_own_outputs():
+    # cbrt'' at x = (8.7, 1e-30, 1e-30) in float32: the VJP of the JVP is inf at the tiny
+    # elements (about 1e48, beyond float32) and 2.5e-4 at 8.7. The part at 8.7 is judged on
+    # the outputs it moves: the others, near 1e19, change by an exact 0 (each output's change
+    # is taken from the stencil's own offset 0, which the same code evaluates), so their
+    # rounding does not swamp it and the check passes instead of staying undecided.
+    x = np.array([8.711393, 1e-30, 1e-30], np.float32)
+    report = harness.check(jnp.cbrt, (x,), order=2, seed=11)
+    assert report.verdict == "passed", str(report)

@@ -106,18 +106,17 @@ class _Restricted:
         def values(x, fixed, inner, c, t, steps):
             """<c, h(x + s t) - h(x)> at each offset, and the sum of |c h(x + s t)| over
             the outputs that move: one that the part's t leaves alone adds an exact 0 and
-            none of its rounding (gamma' near 1e307 at 171 beside the part at -0.5)."""
+            none of its rounding (gamma' near 1e307 at 171 beside the part at -0.5). h(x) is
+            the stencil's own offset 0, evaluated by the same code as the others."""
             h = _levels.level_function(base, level, fixed, inner)
-            center = h(x)
-
-            def paired(xs):
-                out = h(xs)
-                moved = [o - o0 for o, o0 in zip(out, center)]
-                return [sum(jnp.real(jnp.sum(ci * d)) for ci, d in zip(c, moved)),
-                        sum(jnp.sum(jnp.where(d != 0, jnp.abs(ci * o), 0.0))
-                            for ci, o, d in zip(c, out, moved))]
-
-            return tuple(_differences.stencil(paired, x, t, steps, eager=eager))
+            value = scale = 0.0
+            for ci, out in zip(c, _differences.stencil(h, x, t, steps, eager=eager)):
+                moved = out - out[-1]
+                axes = tuple(range(1, out.ndim))
+                value = value + jnp.sum(jnp.real(ci * moved), axis=axes)
+                scale = scale + jnp.sum(jnp.where(moved != 0, jnp.abs(ci * out), 0.0),
+                                        axis=axes)
+            return value, scale
 
         return values if eager else _compiled.compiled(values)
 
