@@ -364,3 +364,22 @@ def test_the_elements_beside_infinite_ones_are_judged_on_their_own_outputs():
     x = np.array([8.711393, 1e-30, 1e-30], np.float32)
     report = harness.check(jnp.cbrt, (x,), order=2, seed=11)
     assert report.verdict == "passed", str(report)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a wrong rule 0.001 from a pole passes: the first steps (about 1) cross the pole at "
+    "x = -40, the noise probe reads fn's change near it as noise (7.9e3), and the oracle's "
+    "error grows past its value (-1.75e6 +- 3.9e7), so a derivative of 0 lies within 4 "
+    "times it; where one-sided ladders differ, 0 matches a side known to +-2e3. Seen on "
+    "jax.scipy.special.digamma at x = -39.999, whose JAX derivative is -0.025 where "
+    "trigamma is 1.0e6 (mpmath). A pass needs an oracle that holds a digit there"))
+def test_a_wrong_rule_beside_a_pole_fails():
+    @jax.custom_jvp
+    def near_pole(x):
+        return 1 / (x + 40.0)
+
+    near_pole.defjvp(lambda primals, tangents: (near_pole(primals[0]),
+                                                jnp.zeros_like(tangents[0])))
+    with jax.enable_x64(True):
+        report = harness.check(near_pole, (np.full(3, -39.999),), seed=0)
+    assert report.verdict == "failed", str(report)

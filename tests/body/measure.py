@@ -303,8 +303,10 @@ def main() -> None:
     def report(rows: list[Row]) -> None:
         for kind, dtype, name, draw, verdict, seconds, reason in rows:
             totals[(kind, dtype)][verdict] += 1
-            lines.append(",".join([kind, dtype, name, str(draw), verdict, f"{seconds:.3f}",
-                                   '"' + reason.replace('"', "'") + '"']))
+            # Quoted: names hold commas (betainc[a=0.5, b=3.0]), reasons anything.
+            quoted = lambda text: '"' + text.replace('"', "'") + '"'  # noqa: E731
+            lines.append(",".join([kind, dtype, quoted(name), str(draw), verdict,
+                                   f"{seconds:.3f}", quoted(reason)]))
             if verdict != "passed":
                 print(f"{kind:9} {dtype:8} {name:40} draw {draw:3}: {verdict}: {reason}",
                       flush=True)
