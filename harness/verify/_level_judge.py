@@ -101,13 +101,8 @@ class LevelJudge:
             else:
                 out.append(self.vjp_check(vjp, mains, roundings, chain, jvp=jvp))
         if jvp is not None and vjp is not None:
-            # Which sides' infinities the oracle checks above found correctly rounded: passed,
-            # or each infinity of vjp(c) judged beyond the dtype's range on its own.
-            rounded = {prop: bool(found) and all(
-                c.status == PASSED or c.note.startswith(_locate.INFINITIES_BEYOND_RANGE)
-                for c in found)
-                for prop in ("jvp_matches_oracle", "vjp_matches_oracle")
-                for found in [[c for c in out if c.property == prop]]}
+            rounded = {prop: _infinities_rounded([c for c in out if c.property == prop])
+                       for prop in ("jvp_matches_oracle", "vjp_matches_oracle")}
             out.append(self.transposition_check(jvp, vjp, roundings, rounded=rounded))
         if "grad" in self.run.wanted_pieces(level):
             out += self.grad_checks(vjp, mains, roundings)
@@ -474,6 +469,14 @@ def _in_doubt(mains, weights, got: complex) -> bool:
         if np.any(doubt & (np.asarray(w) != 0)):
             return True
     return False
+
+
+def _infinities_rounded(checks: list[Check]) -> bool:
+    """Whether oracle checks found AD's infinities the correctly rounded values: each passed,
+    or judged each infinity of vjp(c) beyond the dtype's range on its own."""
+    return bool(checks) and all(
+        c.status == PASSED or c.note.startswith(_locate.INFINITIES_BEYOND_RANGE)
+        for c in checks)
 
 
 def _replace_note(check: Check, note: str) -> Check:

@@ -131,11 +131,12 @@ class _Restricted:
         first = _steps.own_scale_first_step(self.x, t) if own_scale else None
         best, below = None, None
         for attempt in range(LADDER_TRIES):
-            steps = (_steps.ladder(self.x, t, start=attempt * _steps.LADDER_LEVELS)
-                     if first is None else
-                     _steps.steps_below(first, start=attempt * _steps.LADDER_LEVELS))
             if below is not None:
                 steps = _steps.steps_below(below)
+            elif first is None:
+                steps = _steps.ladder(self.x, t, start=attempt * _steps.LADDER_LEVELS)
+            else:
+                steps = _steps.steps_below(first, start=attempt * _steps.LADDER_LEVELS)
             with jax.enable_x64(True):
                 raw, scale = (np.asarray(v, np.float64) for v in jax.device_get(self.program(
                     self.x, self.fixed, self.inner, self.c, t, steps)))

@@ -20,8 +20,8 @@ JAX gets wrong are left out). A known bug that says where it shows (``KnownBug.s
 excuses only the draws there, an inconclusive verdict included (JAX is wrong at that draw:
 it is no right draw), and at every other draw a failure is a false alarm. A failure whose
 failed checks are all ``derivative_accuracy`` (AD's result lost its digits against an exact
-reference) is counted as "accuracy loss". Points where fn is
-not finite are counted as undefined, not checked. Each non-pass prints one line with its
+reference) is counted as "accuracy loss". Points where fn is not finite are counted as
+undefined, not checked. Each non-pass prints one line with its
 reason; the totals per class and dtype come last. With ``--csv`` every draw is written
 (atomically) to FILE. Functions are measured in ``--jobs`` processes at once; one whose
 draws take longer than ``--timeout`` seconds (a JAX function that does not return) is
@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import csv
 import functools
+import io
 import multiprocessing
 import os
 import pathlib
@@ -303,10 +305,11 @@ def main() -> None:
     def report(rows: list[Row]) -> None:
         for kind, dtype, name, draw, verdict, seconds, reason in rows:
             totals[(kind, dtype)][verdict] += 1
-            # Quoted: names hold commas (betainc[a=0.5, b=3.0]), reasons anything.
-            quoted = lambda text: '"' + text.replace('"', "'") + '"'  # noqa: E731
-            lines.append(",".join([kind, dtype, quoted(name), str(draw), verdict,
-                                   f"{seconds:.3f}", quoted(reason)]))
+            # Names hold commas (betainc[a=0.5, b=3.0]) and reasons anything: csv quotes them.
+            line = io.StringIO()
+            csv.writer(line, lineterminator="").writerow(
+                [kind, dtype, name, draw, verdict, f"{seconds:.3f}", reason])
+            lines.append(line.getvalue())
             if verdict != "passed":
                 print(f"{kind:9} {dtype:8} {name:40} draw {draw:3}: {verdict}: {reason}",
                       flush=True)
